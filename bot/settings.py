@@ -1,0 +1,32 @@
+"""Typed settings from the environment (and an optional ``.env``). Read once, at the root.
+
+Names are the same everywhere: DATABASE_URL, TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL,
+SMTP_URL, SUPPORT_CHAT_ID, plus a few tuning knobs with sensible defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite:///bot.db"
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str | None = None
+    smtp_url: SecretStr | None = None  # smtp://user:pass@host:port, smtps://… for TLS
+    smtp_from: str = "Aspel <no-reply@aspel.example>"
+    support_chat_id: int | None = None
+    outbox_dir: Path = Path("outbox")
+    idle_timeout_minutes: float = 30.0
+    business_hours: str = "mon-fri 09:00-18:00"
+    timezone: str = "America/Mexico_City"
+    log_level: str = "INFO"
+
+    def with_database(self, url: str | None) -> Settings:
+        """``--database URL`` wins over DATABASE_URL."""
+        return self.model_copy(update={"database_url": url}) if url else self
