@@ -1,0 +1,3 @@
+## Shared words used across the bot.
+
+aspel-phone = 800 Aspel 123
