@@ -29,7 +29,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
-    """Bot de ayuda de Aspel: actualización de número de serie, reenvío de CDA y asesores."""
+    """Aspel help-desk bot: serial upgrades, CDA resends and advisor handoff."""
 
 
 if __name__ == "__main__":
