@@ -1,0 +1,1 @@
+"""The channel-agnostic conversation: an inbound event for a chat in, replies out."""

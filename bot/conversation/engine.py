@@ -1,0 +1,191 @@
+"""The channel-agnostic engine: ``await engine.handle(Inbound(...)) -> Outcome``.
+
+Per event: load the chat's conversation (one primary-key read), restore a ``Dialogue``, turn the
+input into a trigger (``Steps``, which may call the account domain), fire it on the shared
+machine, and save state, transcript and flow events in one short transaction. Events of one
+chat are handled one at a time (a lock per chat); different chats run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from weakref import WeakValueDictionary
+
+from bot.conversation.dialogue import Dialogue, Translate
+from bot.conversation.messages import Inbound, Outcome, Reply
+from bot.conversation.steps import Portal, Step, Steps, command_of
+from bot.fsm import MENU_LIKE, State
+from bot.storage.conversations import Changes, ConversationStore, StoredConversation
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096  # Telegram's own limit for one message
+TRANSCRIPT_TEXT = 2000  # what a transcript keeps of one customer message
+MISSES_BEFORE_ADVISOR = 3
+STATE_VERSION = 1
+# Stored state names of earlier releases -> today's state (see ``restore_state``).
+RENAMED_STATES: dict[str, State] = {}
+
+
+def restore_state(name: str) -> State:
+    """Today's state for a stored name; a state that no longer exists restarts at the menu."""
+    try:
+        return State(name)
+    except ValueError:
+        return RENAMED_STATES.get(name, State.MENU)
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        store: ConversationStore,
+        portal: Portal,
+        translate: Translate,
+        clock: Callable[[], datetime],
+        idle_timeout: timedelta,
+    ) -> None:
+        self.store = store
+        self.steps = Steps(portal)
+        self.t = translate
+        self.clock = clock
+        self.idle_timeout = idle_timeout
+        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        lock = self._locks.get(inbound.chat_id)
+        if lock is None:
+            lock = self._locks[inbound.chat_id] = asyncio.Lock()
+        async with lock:
+            return await self._handle(inbound)
+
+    async def _handle(self, inbound: Inbound) -> Outcome:
+        if not inbound.private:
+            return Outcome([Reply("group-refused", self.t("group-refused"))])
+        now = self.clock()
+        stored = await self.store.load(inbound.chat_id) or StoredConversation(
+            inbound.chat_id, State.MENU.value
+        )
+        d = Dialogue(restore_state(stored.state), stored.slots, stored.account_id, self.t, now)
+        before = d.state
+        outcome = Outcome()
+        if self._idle(stored, d, now):
+            d.fire("expire")
+        else:
+            await self._react(d, inbound, outcome)
+        if d.slots.get("misses", 0) >= MISSES_BEFORE_ADVISOR and d.state is not State.HANDOFF:
+            d.fire("advisor", reason="stuck")
+        self._remember_offered(d)
+        outcome.replies = d.replies
+        outcome.state = d.state.value
+        outcome.delete_inbound = before is State.LOGIN_PASSWORD and _is_typed(inbound)
+        outcome.ticket_id = await self.store.save(self._changes(stored, d, inbound, before, now))
+        return outcome
+
+    async def _react(self, d: Dialogue, inbound: Inbound, outcome: Outcome) -> None:
+        chat = inbound.chat_id
+        step: Step | None
+        if inbound.button is not None:
+            step = await self._pressed(d, inbound.button, chat)
+        elif inbound.text is None or not inbound.text.strip():
+            step = Step("unrecognized", {"key": "unsupported-message"})
+        elif len(inbound.text) > MAX_TEXT:
+            step = Step("unrecognized", {"key": "message-too-long"})
+        elif d.state is State.HANDOFF and command_of(inbound.text) is None:
+            outcome.relay_to_advisor = inbound.text
+            return
+        else:
+            step = await self.steps.on_text(d, inbound.text, chat)
+        if step is not None and not d.fire(step.trigger, **step.kwargs):
+            d.fire("unrecognized")
+
+    async def _pressed(self, d: Dialogue, data: str, chat: str) -> Step | None:
+        if data not in {offered[0] for offered in d.slots.get("offered", [])}:
+            d.say("stale-button")
+            d.prompt()
+            return None
+        return await self.steps.on_button(d, data, chat)
+
+    def _idle(self, stored: StoredConversation, d: Dialogue, now: datetime) -> bool:
+        if stored.updated_at is None or d.state is State.HANDOFF:
+            return False
+        active = d.account_id is not None or d.state not in MENU_LIKE
+        return active and now - stored.updated_at > self.idle_timeout
+
+    @staticmethod
+    def _remember_offered(d: Dialogue) -> None:
+        offered = [[b.data, b.label] for reply in d.replies for b in reply.all_buttons()]
+        if offered:
+            d.slots["offered"] = offered
+
+    def _changes(
+        self, stored: StoredConversation, d: Dialogue, inbound: Inbound, before: State,
+        now: datetime,
+    ) -> Changes:
+        chat = inbound.chat_id
+        active = d.account_id is not None or d.state not in MENU_LIKE
+        conversation = StoredConversation(
+            chat_id=chat,
+            state=d.state.value,
+            state_version=STATE_VERSION,
+            slots=d.slots,
+            account_id=d.account_id,
+            turn=stored.turn,
+            updated_at=now,
+            expires_at=now + self.idle_timeout if active and d.state is not State.HANDOFF else None,
+        )
+        transcript = [self._inbound_event(d, inbound, before, now)]
+        transcript += [
+            {"chat_id": chat, "at": now, "who": "bot", "kind": "text", "text": reply.text,
+             "button": None, "state": d.state.value}
+            for reply in d.replies
+        ]
+        flow = [
+            {"chat_id": chat, "at": now, "journey": f.journey, "product": f.product,
+             "from_state": f.from_state, "to_state": f.to_state, "trigger": f.trigger}
+            for f in d.flow
+        ]
+        return Changes(
+            conversation=conversation,
+            transcript=transcript,
+            flow=flow,
+            ticket=self._ticket(d, chat, now) if d.handoff_reason else None,
+            close_tickets=now if d.handoff_closed else None,
+        )
+
+    @staticmethod
+    def _inbound_event(d: Dialogue, inbound: Inbound, before: State, now: datetime) -> dict[str, Any]:
+        event: dict[str, Any] = {"chat_id": inbound.chat_id, "at": now, "who": "cliente",
+                                 "button": None, "state": before.value}
+        if inbound.button is not None:
+            labels = dict(d.slots.get("offered", []))
+            return event | {"kind": "button", "text": labels.get(inbound.button, ""),
+                            "button": inbound.button[:64]}
+        text = inbound.text or ""
+        if before is State.LOGIN_PASSWORD and _is_typed(inbound):
+            return event | {"kind": "secret", "text": ""}  # never the password itself
+        kind = "command" if command_of(text) is not None else "text"
+        return event | {"kind": kind, "text": text[:TRANSCRIPT_TEXT]}
+
+    @staticmethod
+    def _ticket(d: Dialogue, chat: str, now: datetime) -> dict[str, Any]:
+        return {
+            "chat_id": chat,
+            "account_id": d.account_id,
+            "username": d.slots.get("user"),
+            "product": d.slots.get("product"),
+            "serial": d.slots.get("serial"),
+            "step": d.slots.get("handoff_from", State.MENU.value),
+            "reason": d.handoff_reason,
+            "status": "open",
+            "opened_at": now,
+        }
+
+
+def _is_typed(inbound: Inbound) -> bool:
+    """A typed message that is not a command: at the password step, that is the password."""
+    return inbound.text is not None and command_of(inbound.text) is None

@@ -1,0 +1,43 @@
+"""What goes in and out of the engine, whatever the channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One customer event. Exactly one of ``text`` and ``button`` is set."""
+
+    chat_id: str  # "<channel>:<chat>", e.g. "tg:123", "term:local"
+    text: str | None = None  # typed text, commands included ("/start")
+    button: str | None = None  # the pressed button's data
+    private: bool = True  # False in groups: no account operations there
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str  # compact, at most 64 bytes (Telegram's callback_data limit)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    key: str  # the locale message id it was made from
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    secret_prompt: bool = False  # the next customer message is a password
+
+    def all_buttons(self) -> list[Button]:
+        return [button for row in self.buttons for button in row]
+
+
+@dataclass(slots=True)
+class Outcome:
+    replies: list[Reply] = field(default_factory=list)
+    state: str = ""
+    delete_inbound: bool = False  # the inbound message carried a secret
+    ticket_id: int | None = None  # a ticket opened by this event
+    relay_to_advisor: str | None = None  # text to pass to the advisor (chat in handoff)
+    duplicate: bool = False  # the event was seen before and not processed again
+
