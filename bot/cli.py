@@ -13,6 +13,8 @@ import click
 
 # subcommand name -> module exposing ``command``
 COMMAND_MODULES: dict[str, str] = {
+    "chat": "bot.channels.terminal",
+    "test-script": "bot.scripts",
 }
 
 

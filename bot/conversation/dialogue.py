@@ -226,14 +226,22 @@ class Dialogue:
         self.say("recovery-sent")
 
     def say_list_empty(self, event: EventData) -> None:
-        key = "list-empty-subscription" if event.kwargs["modality"] is Modality.SUBSCRIPTION \
+        key = (
+            "list-empty-subscription"
+            if event.kwargs["modality"] is Modality.SUBSCRIPTION
             else "list-empty-licence"
+        )
         self.say(key)
 
     def say_already_upgraded(self, event: EventData) -> None:
         row = self._row(event)
-        self.say("upgrade-already-done", system=row.product_name, serial=row.serial,
-                 new_serial=row.replaced_by or "", until=_date(row.usable_until))
+        self.say(
+            "upgrade-already-done",
+            system=row.product_name,
+            serial=row.serial,
+            new_serial=row.replaced_by or "",
+            until=_date(row.usable_until),
+        )
 
     def say_newest(self, event: EventData) -> None:
         row = self._row(event)
@@ -251,7 +259,9 @@ class Dialogue:
 
     def say_serial_rejected(self, event: EventData) -> None:
         error: errors.SerialError = event.kwargs["error"]
-        key = "serial-malformed" if isinstance(error, errors.MalformedSerial) else "serial-not-found"
+        key = (
+            "serial-malformed" if isinstance(error, errors.MalformedSerial) else "serial-not-found"
+        )
         self.say(key, serial=error.serial)
 
     def say_declined(self, event: EventData) -> None:
@@ -261,9 +271,15 @@ class Dialogue:
         result: UpgradeResult = event.kwargs["result"]
         self.slots["new_serial"] = result.new_serial
         key = "upgrade-replayed" if result.already_done else "upgrade-done"
-        self.say(key, system=result.product_name, old_serial=result.old_serial,
-                 new_serial=result.new_serial, new_version=result.new_version,
-                 until=_date(result.old_usable_until), email=result.masked_email)
+        self.say(
+            key,
+            system=result.product_name,
+            old_serial=result.old_serial,
+            new_serial=result.new_serial,
+            new_version=result.new_version,
+            until=_date(result.old_usable_until),
+            email=result.masked_email,
+        )
         contact = "next-steps-distributor" if result.distributor else "next-steps-no-distributor"
         self.say("upgrade-next-steps")
         self.say(contact, distributor=result.distributor or "")
@@ -273,8 +289,9 @@ class Dialogue:
 
     def say_cda_sent(self, event: EventData) -> None:
         result: CdaResendResult = event.kwargs["result"]
-        self.say("cda-sent", system=result.product_name, serial=result.serial,
-                 email=result.masked_email)
+        self.say(
+            "cda-sent", system=result.product_name, serial=result.serial, email=result.masked_email
+        )
 
     def say_cda_refused(self, event: EventData) -> None:
         error = event.kwargs["error"]
@@ -294,8 +311,12 @@ class Dialogue:
         self.say("login-ask-user", buttons=kb.rows(kb.forgot(self.t), kb.back(self.t)))
 
     def prompt_login_password(self) -> None:
-        self.say("login-ask-password", buttons=kb.rows(kb.forgot(self.t), kb.back(self.t)),
-                 secret=True, username=self.slots.get("username", ""))
+        self.say(
+            "login-ask-password",
+            buttons=kb.rows(kb.forgot(self.t), kb.back(self.t)),
+            secret=True,
+            username=self.slots.get("username", ""),
+        )
 
     def prompt_recovery_user(self) -> None:
         self.say("recovery-ask", buttons=kb.rows(kb.back(self.t)))
@@ -306,22 +327,41 @@ class Dialogue:
 
     def prompt_choose_serial(self) -> None:
         systems = self.slots.get("systems", [])
-        self.say("serial-ask", buttons=kb.serials(self.t, systems),
-                 modality=self.slots.get("modality", ""))
+        self.say(
+            "serial-ask",
+            buttons=kb.serials(self.t, systems),
+            modality=self.slots.get("modality", ""),
+        )
 
     def prompt_upgrade_terms(self) -> None:
         s = self.slots
-        self.say("upgrade-terms", buttons=kb.terms(self.t), system=s["system"],
-                 serial=s["serial"], version=s["version"], new_version=s.get("upgrade_to") or "")
+        self.say(
+            "upgrade-terms",
+            buttons=kb.terms(self.t),
+            system=s["system"],
+            serial=s["serial"],
+            version=s["version"],
+            new_version=s.get("upgrade_to") or "",
+        )
 
     def prompt_licence_upgrade(self) -> None:
-        self.say("licence-upgrade", buttons=kb.licence(self.t), system=self.slots["system"],
-                 version=self.slots["version"])
+        self.say(
+            "licence-upgrade",
+            buttons=kb.licence(self.t),
+            system=self.slots["system"],
+            version=self.slots["version"],
+        )
 
     def prompt_cda_confirm(self) -> None:
         s = self.slots
-        self.say("cda-confirm", buttons=kb.cda_confirm(self.t), system=s["system"],
-                 version=s["version"], serial=s["serial"], email=s.get("email", ""))
+        self.say(
+            "cda-confirm",
+            buttons=kb.cda_confirm(self.t),
+            system=s["system"],
+            version=s["version"],
+            serial=s["serial"],
+            email=s.get("email", ""),
+        )
 
     def prompt_handoff(self) -> None:
         self.say("handoff-waiting", buttons=kb.rows(kb.leave_queue(self.t)))

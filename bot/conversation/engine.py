@@ -72,6 +72,7 @@ class Engine:
         )
         d = Dialogue(restore_state(stored.state), stored.slots, stored.account_id, self.t, now)
         before = d.state
+        said = self._inbound_event(d, inbound, now)  # before the turn replaces what was offered
         outcome = Outcome()
         if self._idle(stored, d, now):
             d.fire("expire")
@@ -83,7 +84,7 @@ class Engine:
         outcome.replies = d.replies
         outcome.state = d.state.value
         outcome.delete_inbound = before is State.LOGIN_PASSWORD and _is_typed(inbound)
-        outcome.ticket_id = await self.store.save(self._changes(stored, d, inbound, before, now))
+        outcome.ticket_id = await self.store.save(self._changes(stored, d, said, now))
         return outcome
 
     async def _react(self, d: Dialogue, inbound: Inbound, outcome: Outcome) -> None:
@@ -123,10 +124,9 @@ class Engine:
             d.slots["offered"] = offered
 
     def _changes(
-        self, stored: StoredConversation, d: Dialogue, inbound: Inbound, before: State,
-        now: datetime,
+        self, stored: StoredConversation, d: Dialogue, said: dict[str, Any], now: datetime
     ) -> Changes:
-        chat = inbound.chat_id
+        chat = stored.chat_id
         active = d.account_id is not None or d.state not in MENU_LIKE
         conversation = StoredConversation(
             chat_id=chat,
@@ -138,15 +138,29 @@ class Engine:
             updated_at=now,
             expires_at=now + self.idle_timeout if active and d.state is not State.HANDOFF else None,
         )
-        transcript = [self._inbound_event(d, inbound, before, now)]
+        transcript = [said]
         transcript += [
-            {"chat_id": chat, "at": now, "who": "bot", "kind": "text", "text": reply.text,
-             "button": None, "state": d.state.value}
+            {
+                "chat_id": chat,
+                "at": now,
+                "who": "bot",
+                "kind": "text",
+                "text": reply.text,
+                "button": None,
+                "state": d.state.value,
+            }
             for reply in d.replies
         ]
         flow = [
-            {"chat_id": chat, "at": now, "journey": f.journey, "product": f.product,
-             "from_state": f.from_state, "to_state": f.to_state, "trigger": f.trigger}
+            {
+                "chat_id": chat,
+                "at": now,
+                "journey": f.journey,
+                "product": f.product,
+                "from_state": f.from_state,
+                "to_state": f.to_state,
+                "trigger": f.trigger,
+            }
             for f in d.flow
         ]
         return Changes(
@@ -158,13 +172,22 @@ class Engine:
         )
 
     @staticmethod
-    def _inbound_event(d: Dialogue, inbound: Inbound, before: State, now: datetime) -> dict[str, Any]:
-        event: dict[str, Any] = {"chat_id": inbound.chat_id, "at": now, "who": "cliente",
-                                 "button": None, "state": before.value}
+    def _inbound_event(d: Dialogue, inbound: Inbound, now: datetime) -> dict[str, Any]:
+        before = d.state
+        event: dict[str, Any] = {
+            "chat_id": inbound.chat_id,
+            "at": now,
+            "who": "cliente",
+            "button": None,
+            "state": before.value,
+        }
         if inbound.button is not None:
             labels = dict(d.slots.get("offered", []))
-            return event | {"kind": "button", "text": labels.get(inbound.button, ""),
-                            "button": inbound.button[:64]}
+            return event | {
+                "kind": "button",
+                "text": labels.get(inbound.button, ""),
+                "button": inbound.button[:64],
+            }
         text = inbound.text or ""
         if before is State.LOGIN_PASSWORD and _is_typed(inbound):
             return event | {"kind": "secret", "text": ""}  # never the password itself

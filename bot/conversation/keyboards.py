@@ -70,8 +70,16 @@ def serials(t: Translate, systems: Sequence[Sequence[str]]) -> Rows:
     """One button per system: ``[serial, system name, version]`` as kept in the slots."""
     return (
         *(
-            (_b(t, "btn-serial", SERIAL_PREFIX + serial, system=name, version=version,
-                serial=serial),)
+            (
+                _b(
+                    t,
+                    "btn-serial",
+                    SERIAL_PREFIX + serial,
+                    system=name,
+                    version=version,
+                    serial=serial,
+                ),
+            )
             for serial, name, version in systems
         ),
         (back(t),),

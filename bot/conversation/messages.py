@@ -40,4 +40,3 @@ class Outcome:
     ticket_id: int | None = None  # a ticket opened by this event
     relay_to_advisor: str | None = None  # text to pass to the advisor (chat in handoff)
     duplicate: bool = False  # the event was seen before and not processed again
-

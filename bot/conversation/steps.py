@@ -40,20 +40,36 @@ COMMANDS = {
     "asesor": "advisor",
 }
 # Plain words that navigate anywhere (compared accent- and case-insensitively).
-NAV_WORDS = {"volver": "back", "regresar": "back", "atras": "back", "menu": "start",
-             "inicio": "start", "cancelar": "cancel", "ayuda": "help"}
+NAV_WORDS = {
+    "volver": "back",
+    "regresar": "back",
+    "atras": "back",
+    "menu": "start",
+    "inicio": "start",
+    "cancelar": "cancel",
+    "ayuda": "help",
+}
 # Buttons that mean the same at every step.
-GLOBAL_BUTTONS = {kb.BACK: "back", kb.MENU: "start", kb.ADVISOR: "advisor", kb.HELP: "help",
-                  kb.LEAVE_QUEUE: "leave_handoff"}
+GLOBAL_BUTTONS = {
+    kb.BACK: "back",
+    kb.MENU: "start",
+    kb.ADVISOR: "advisor",
+    kb.HELP: "help",
+    kb.LEAVE_QUEUE: "leave_handoff",
+}
 SERIAL_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{5,22}$")
 
 
 class Portal(Protocol):
     """What the conversation needs of the account domain (``bot.domain.portal.Portal``)."""
 
-    async def authenticate(self, username: str, password: str, *, chat_key: str) -> AccountSummary: ...
+    async def authenticate(
+        self, username: str, password: str, *, chat_key: str
+    ) -> AccountSummary: ...
     async def start_password_recovery(self, username_or_email: str) -> None: ...
-    async def list_systems(self, account_id: int, modality: Modality | None = None) -> list[SystemRow]: ...
+    async def list_systems(
+        self, account_id: int, modality: Modality | None = None
+    ) -> list[SystemRow]: ...
     async def system(self, account_id: int, serial: str) -> SystemRow: ...
     async def request_upgrade(self, account_id: int, serial: str) -> UpgradeResult: ...
     async def resend_cda(self, account_id: int, serial: str) -> CdaResendResult: ...
