@@ -13,6 +13,9 @@ import click
 
 # subcommand name -> module exposing ``command``
 COMMAND_MODULES: dict[str, str] = {
+    "migrate": "bot.storage.migrate",
+    "demo": "bot.demo",
+    "relay": "bot.mail_relay",
     "chat": "bot.channels.terminal",
     "test-script": "bot.scripts",
 }

@@ -3,7 +3,10 @@
     DomainError
     ├── AuthError
     │   ├── InvalidCredentials        generic: wrong user or wrong password, never which
-    │   └── AccountLocked             too many failures; carries ``until``
+    │   ├── AccountLocked             too many failures; carries ``until``
+    │   ├── AccountNotFound           no account with that id (a stale session)
+    │   ├── InvalidResetToken         password-reset token unknown, used or expired
+    │   └── WeakPassword              new password refused (too short)
     ├── SerialError
     │   ├── MalformedSerial           does not fit the serial model
     │   └── SerialNotFound            unknown, or not the caller's (indistinguishable on purpose)
@@ -38,6 +41,22 @@ class AccountLocked(AuthError):
     def __init__(self, until: datetime) -> None:
         super().__init__(f"locked until {until.isoformat()}")
         self.until = until
+
+
+class AccountNotFound(AuthError):
+    def __init__(self, account_id: int) -> None:
+        super().__init__(str(account_id))
+        self.account_id = account_id
+
+
+class InvalidResetToken(AuthError):
+    pass
+
+
+class WeakPassword(AuthError):
+    def __init__(self, min_length: int) -> None:
+        super().__init__(f"at least {min_length} characters")
+        self.min_length = min_length
 
 
 class SerialError(DomainError):

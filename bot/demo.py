@@ -1,0 +1,229 @@
+"""The demo dataset of DOMAIN.md: two accounts and their systems, dates relative to "today".
+
+Used by the tests, the conversation scripts and anyone trying the bot (``aspel-bot demo``).
+Loading is idempotent: a second load finds ``mmendez`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import click
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.model import Modality, Periodicity, Purchase
+from bot.domain.ports import (
+    NewAccount,
+    NewContract,
+    NewSerial,
+    PasswordHasher,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+
+MONTHLY, SIX_MONTHLY, YEARLY = Periodicity.MONTHLY, Periodicity.SIX_MONTHLY, Periodicity.YEARLY
+SUB, LIC = Modality.SUBSCRIPTION, Modality.LICENCE
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSystem:
+    product: str
+    version: str
+    modality: Modality
+    periodicity: Periodicity | None
+    purchase: Purchase | None
+    users: int
+    serial: str
+    activated_days_ago: int
+    next_payment_in_days: int | None
+    cda: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    username: str
+    password: str
+    holder_name: str
+    email: str
+    company_name: str
+    distributor: str | None
+    systems: tuple[DemoSystem, ...]
+
+
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount(
+        "mmendez",
+        "Aspel-Demo-2026",
+        "Magdalena Méndez",
+        "magdalena.mendez@example.com",
+        "Méndez Contadores SC",
+        "Distribuidora Centro",
+        (
+            DemoSystem(
+                "COI", "8.0", SUB, MONTHLY, None, 3, "CLSNRR123456", 300, 12, "7QK2-M9XA-4D3F-PL8C"
+            ),
+            DemoSystem(
+                "NOI", "9.0", SUB, YEARLY, None, 1, "NMSNAB204611", 200, 165, "N4TW-8HRC-2KJM-Q6ZE"
+            ),
+            DemoSystem(
+                "SAE", "7.0", SUB, MONTHLY, None, 1, "SKSNWR480213", 90, 20, "W3EB-R7PX-5YHN-K2DT"
+            ),
+            DemoSystem(
+                "CAJA",
+                "4.0",
+                SUB,
+                SIX_MONTHLY,
+                None,
+                1,
+                "JHSNTQ300876",
+                60,
+                120,
+                "T8GC-3VQM-9LWA-6FRH",
+            ),
+            DemoSystem(
+                "PROD", "4.0", SUB, MONTHLY, None, 10, "PHSNLM552019", 45, 15, "P5XK-H2NZ-7CUE-4MBJ"
+            ),
+            DemoSystem(
+                "PROD",
+                "4.0",
+                LIC,
+                None,
+                Purchase.ELECTRONIC,
+                1,
+                "PHSNQX118734",
+                400,
+                None,
+                "Q9DL-6TGW-3RAY-8KSV",
+            ),
+        ),
+    ),
+    DemoAccount(
+        "jlopez",
+        "Caja-Demo-2026",
+        "Jorge López",
+        "jorge.lopez@example.com",
+        "Abarrotes López SA de CV",
+        None,
+        (
+            DemoSystem(
+                "SAE", "8.0", SUB, MONTHLY, None, 2, "SLSNMR771204", 30, 1, "M2JF-5WBQ-8XHC-7NEP"
+            ),
+            DemoSystem(
+                "SAE",
+                "7.0",
+                LIC,
+                None,
+                Purchase.ELECTRONIC,
+                1,
+                "SKSNLC650127",
+                700,
+                None,
+                "L6RU-4ZKD-9PFT-2GMW",
+            ),
+            DemoSystem(
+                "PROD",
+                "4.0",
+                LIC,
+                None,
+                Purchase.PHYSICAL,
+                1,
+                "PHSNFB993310",
+                500,
+                None,
+                "F7BN-3QCX-6HVL-5EYA",
+            ),
+        ),
+    ),
+)
+
+DEMO_CREDENTIALS: dict[str, str] = {a.username: a.password for a in DEMO_ACCOUNTS}
+DEMO_CDAS: dict[str, str] = {s.serial: s.cda for a in DEMO_ACCOUNTS for s in a.systems}
+
+
+async def load_demo(
+    engine_or_uow_factory: AsyncEngine | UnitOfWorkFactory, hasher: PasswordHasher, today: date
+) -> bool:
+    """Loads the dataset in one transaction; ``False`` when it was already there."""
+    uow = _unit_of_work(engine_or_uow_factory)
+    hashes = {a.username: await asyncio.to_thread(hasher.hash, a.password) for a in DEMO_ACCOUNTS}
+    now = datetime.now(UTC)
+    async with uow:
+        if await uow.accounts.by_username(DEMO_ACCOUNTS[0].username) is not None:
+            return False
+        for account in DEMO_ACCOUNTS:
+            await _add_account(uow, account, hashes[account.username], today, now)
+        await uow.commit()
+    return True
+
+
+def _unit_of_work(source: AsyncEngine | UnitOfWorkFactory) -> UnitOfWork:
+    if isinstance(source, AsyncEngine):
+        from bot.storage.unit_of_work import SqlUnitOfWork
+
+        return SqlUnitOfWork(source)
+    return source()
+
+
+async def _add_account(
+    uow: UnitOfWork, demo: DemoAccount, password_hash: str, today: date, now: datetime
+) -> None:
+    account_id = await uow.accounts.add(
+        NewAccount(
+            demo.username,
+            password_hash,
+            demo.holder_name,
+            demo.company_name,
+            demo.email,
+            demo.distributor,
+        ),
+        now,
+    )
+    for system in demo.systems:
+        contract_id = await uow.serials.add_contract(_contract(account_id, system, today), now)
+        activated = today - timedelta(days=system.activated_days_ago)
+        await uow.serials.add_serial(
+            NewSerial(contract_id, system.serial, system.version, activated), now
+        )
+
+
+def _contract(account_id: int, system: DemoSystem, today: date) -> NewContract:
+    days = system.next_payment_in_days
+    return NewContract(
+        account_id=account_id,
+        product=system.product,
+        modality=system.modality,
+        periodicity=system.periodicity,
+        purchase=system.purchase,
+        users=system.users,
+        next_validation=today + timedelta(days=days) if days is not None else None,
+        cda=system.cda,
+    )
+
+
+@click.command(name="demo")
+@click.option(
+    "--database", "database", metavar="URL", help="Database URL (wins over DATABASE_URL)."
+)
+def command(database: str | None) -> None:
+    """Migrate the database and load the demo accounts; print their logins."""
+    from bot.domain.passwords import Argon2Hasher
+    from bot.settings import Settings
+    from bot.storage.db import create_engine
+    from bot.storage.migrate import upgrade_database
+
+    url = Settings().with_database(database).database_url
+    upgrade_database(url)
+
+    async def load() -> bool:
+        engine = create_engine(url)
+        try:
+            return await load_demo(engine, Argon2Hasher(), datetime.now(UTC).date())
+        finally:
+            await engine.dispose()
+
+    loaded = asyncio.run(load())
+    click.echo("Demo dataset loaded." if loaded else "Demo dataset was already loaded.")
+    for username, password in DEMO_CREDENTIALS.items():
+        click.echo(f"  user {username:<8} password {password}")

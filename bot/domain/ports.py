@@ -1,0 +1,200 @@
+"""What the use cases need from the outside world, as protocols, and the records they exchange.
+
+``bot.storage`` implements the repositories and the unit of work over SQLAlchemy; the unit tests
+implement them in memory. Only the unit of work commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from bot.domain.model import Modality, OutgoingEmail, Periodicity, Purchase, SerialStatus
+
+Clock = Callable[[], datetime]  # aware UTC "now"
+Templates = Callable[..., str]  # bot.i18n.Translator: t(key, **variables) -> str
+
+
+class Conflict(Exception):
+    """A uniqueness guard of the store refused a write; the use case rolls back and re-reads."""
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    id: int
+    username: str
+    password_hash: str
+    holder_name: str
+    company_name: str
+    email: str
+    distributor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    username: str
+    password_hash: str
+    holder_name: str
+    company_name: str
+    email: str
+    distributor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewContract:
+    account_id: int
+    product: str
+    modality: Modality
+    periodicity: Periodicity | None
+    purchase: Purchase | None
+    users: int
+    next_validation: date | None
+    cda: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewSerial:
+    contract_id: int
+    serial: str
+    version: str
+    activated_on: date
+    status: SerialStatus = SerialStatus.ACTIVE
+    usable_until: date | None = None
+    replaces_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SerialRecord:
+    """A serial joined with its contract (and the serial that replaced it, if any)."""
+
+    id: int
+    serial: str
+    version: str
+    activated_on: date
+    status: SerialStatus
+    usable_until: date | None
+    replaces_id: int | None
+    replaced_by: str | None
+    contract_id: int
+    account_id: int
+    product: str
+    modality: Modality
+    periodicity: Periodicity | None
+    purchase: Purchase | None
+    users: int
+    next_validation: date | None
+    cda: str
+
+
+@dataclass(slots=True)
+class Throttle:
+    key: str
+    failures: int = 0
+    locked_until: datetime | None = None
+    last_failure_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResetRecord:
+    id: int
+    account_id: int
+    expires_at: datetime
+    used_at: datetime | None
+
+
+class AccountRepository(Protocol):
+    async def get(self, account_id: int) -> AccountRecord | None: ...
+
+    async def by_username(self, username: str) -> AccountRecord | None: ...
+
+    async def by_login(self, username_or_email: str) -> list[AccountRecord]: ...
+
+    async def add(self, account: NewAccount, now: datetime) -> int: ...
+
+    async def set_password_hash(self, account_id: int, password_hash: str) -> None: ...
+
+
+class SerialRepository(Protocol):
+    async def for_account(self, account_id: int) -> list[SerialRecord]: ...
+
+    async def owned(
+        self, account_id: int, serial: str, *, for_update: bool = False
+    ) -> SerialRecord | None: ...
+
+    async def exists(self, serial: str) -> bool: ...
+
+    async def add_contract(self, contract: NewContract, now: datetime) -> int: ...
+
+    async def add_serial(self, serial: NewSerial, now: datetime) -> int:
+        """Raises ``Conflict`` when the serial or the ``replaces_id`` is already taken."""
+        ...
+
+    async def retire(
+        self, serial_id: int, status: SerialStatus, usable_until: date | None
+    ) -> None: ...
+
+
+class ThrottleRepository(Protocol):
+    async def get(self, keys: list[str], *, for_update: bool = False) -> dict[str, Throttle]: ...
+
+    async def save(self, throttle: Throttle) -> None: ...
+
+    async def clear(self, keys: list[str]) -> None: ...
+
+
+class ResetRepository(Protocol):
+    async def add(
+        self, account_id: int, token_hash: str, expires_at: datetime, now: datetime
+    ) -> int: ...
+
+    async def by_token_hash(self, token_hash: str) -> ResetRecord | None: ...
+
+    async def use_all(self, account_id: int, now: datetime) -> None: ...
+
+
+class CdaResendRepository(Protocol):
+    async def since(self, serial_id: int, since: datetime) -> list[datetime]: ...
+
+    async def add(self, serial_id: int, at: datetime) -> int: ...
+
+
+class Outbox(Protocol):
+    async def add(self, email: OutgoingEmail, now: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction per ``async with``; leaving the block without ``commit`` rolls back."""
+
+    accounts: AccountRepository
+    serials: SerialRepository
+    throttles: ThrottleRepository
+    resets: ResetRepository
+    cda_resends: CdaResendRepository
+    outbox: Outbox
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,250 @@
+"""Delivering the outbox: use cases write e-mails to the ``outbox`` table, this sends them.
+
+The relay claims due rows with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's
+``BEGIN IMMEDIATE`` serialises claimers), sends each, and marks it sent. A failed send keeps the
+row, counts the attempt, stores the error and retries later with capped exponential backoff and
+jitter. Message-IDs derive from the idempotency key, so a replay after a crash is recognisable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+import click
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.ports import Clock
+from bot.settings import Settings
+from bot.storage.schema import outbox
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SENDER = Settings.model_fields["smtp_from"].default
+LEASE = timedelta(minutes=5)
+BACKOFF_BASE = timedelta(seconds=10)
+BACKOFF_CAP = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    key: str
+    to: str
+    subject: str
+    body: str
+    created_at: datetime
+
+
+class Transport(Protocol):
+    async def send(self, mail: Mail) -> None: ...
+
+
+def message_id(key: str, sender: str) -> str:
+    domain = parseaddr(sender)[1].partition("@")[2] or "aspel-bot.invalid"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def build_message(mail: Mail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(mail.created_at)
+    message["Message-ID"] = message_id(mail.key, sender)
+    message.set_content(mail.body)
+    return message
+
+
+class SmtpTransport:
+    """``smtp://user:pass@host:port`` (``?starttls=1`` to upgrade), ``smtps://`` for TLS."""
+
+    def __init__(self, url: str, sender: str = DEFAULT_SENDER, timeout: float = 30.0) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps"):
+            raise ValueError(f"unsupported mail URL scheme: {parts.scheme}")
+        self.implicit_tls = parts.scheme == "smtps"
+        self.starttls = parse_qs(parts.query).get("starttls", ["0"])[0].lower() in ("1", "true")
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or (465 if self.implicit_tls else 587 if self.starttls else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.sender = sender
+        self.timeout = timeout
+
+    async def send(self, mail: Mail) -> None:
+        await aiosmtplib.send(
+            build_message(mail, self.sender),
+            hostname=self.host,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            use_tls=self.implicit_tls,
+            start_tls=self.starttls,
+            timeout=self.timeout,
+        )
+
+
+class EmlFolderTransport:
+    """One ``.eml`` file per message, named after its idempotency key (a replay overwrites)."""
+
+    def __init__(self, folder: Path, sender: str = DEFAULT_SENDER) -> None:
+        self.folder = Path(folder)
+        self.sender = sender
+
+    def path_for(self, key: str) -> Path:
+        readable = re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:80]
+        return self.folder / f"{readable}-{hashlib.sha256(key.encode()).hexdigest()[:8]}.eml"
+
+    async def send(self, mail: Mail) -> None:
+        await asyncio.to_thread(
+            self._write, self.path_for(mail.key), build_message(mail, self.sender)
+        )
+
+    def _write(self, path: Path, message: EmailMessage) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".tmp")
+        partial.write_bytes(message.as_bytes())
+        os.replace(partial, path)
+
+
+def transport_from_settings(settings: Settings) -> Transport:
+    if settings.smtp_url is not None:
+        return SmtpTransport(settings.smtp_url.get_secret_value(), settings.smtp_from)
+    return EmlFolderTransport(settings.outbox_dir, settings.smtp_from)
+
+
+def backoff(attempts: int, jitter: float) -> timedelta:
+    """Delay before retry number ``attempts``; ``jitter`` in [0, 1) takes up to half off."""
+    ceiling = min(BACKOFF_BASE * 2 ** min(attempts - 1, 20), BACKOFF_CAP)
+    return ceiling * (1 - jitter / 2)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        transport: Transport,
+        clock: Clock,
+        *,
+        batch_size: int = 50,
+        random_unit: Callable[[], float] = random.random,
+    ) -> None:
+        self._engine = engine
+        self._transport = transport
+        self._clock = clock
+        self._batch_size = batch_size
+        self._random = random_unit
+
+    async def run_once(self) -> int:
+        """Sends what is due; returns how many were sent."""
+        sent = 0
+        for row_id, mail in await self._claim():
+            try:
+                await self._transport.send(mail)
+            except Exception as exc:  # any transport failure: keep the row, retry later
+                log.warning("outbox %s: send failed: %r", mail.key, exc)
+                await self._failed(row_id, exc)
+            else:
+                sent += await self._mark_sent(row_id)
+        return sent
+
+    async def run_forever(self, poll_seconds: float = 5.0) -> None:
+        while True:
+            try:
+                sent = await self.run_once()
+            except Exception:  # the database may be restarting: try again next poll
+                log.exception("outbox relay pass failed")
+                sent = 0
+            if sent < self._batch_size:
+                await asyncio.sleep(poll_seconds)
+
+    async def _claim(self) -> list[tuple[int, Mail]]:
+        now = self._clock()
+        query = (
+            select(outbox)
+            .where(
+                outbox.c.sent_at.is_(None),
+                outbox.c.next_attempt_at <= now,
+                or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now),
+            )
+            .order_by(outbox.c.id)
+            .limit(self._batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        async with self._engine.begin() as conn:
+            rows = (await conn.execute(query)).all()
+            if rows:
+                claimed = update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
+                await conn.execute(claimed.values(claimed_until=now + LEASE))
+        return [
+            (r.id, Mail(r.idempotency_key, r.to_addr, r.subject, r.body, r.created_at))
+            for r in rows
+        ]
+
+    async def _mark_sent(self, row_id: int) -> int:
+        statement = update(outbox).where(outbox.c.id == row_id, outbox.c.sent_at.is_(None))
+        async with self._engine.begin() as conn:
+            result = await conn.execute(statement.values(sent_at=self._clock(), claimed_until=None))
+        return int(result.rowcount)
+
+    async def _failed(self, row_id: int, exc: Exception) -> None:
+        async with self._engine.begin() as conn:
+            attempts = (
+                await conn.execute(select(outbox.c.attempts).where(outbox.c.id == row_id))
+            ).scalar_one() + 1
+            statement = update(outbox).where(outbox.c.id == row_id, outbox.c.sent_at.is_(None))
+            await conn.execute(
+                statement.values(
+                    attempts=attempts,
+                    next_attempt_at=self._clock() + backoff(attempts, self._random()),
+                    last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                    claimed_until=None,
+                )
+            )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@click.command(name="relay")
+@click.option(
+    "--database", "database", metavar="URL", help="Database URL (wins over DATABASE_URL)."
+)
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@click.option(
+    "--poll", "poll_seconds", default=5.0, show_default=True, help="Seconds between passes."
+)
+def command(database: str | None, once: bool, poll_seconds: float) -> None:
+    """Deliver queued e-mails (SMTP_URL, or .eml files in OUTBOX_DIR when unset)."""
+    from bot.storage.db import create_engine
+
+    settings = Settings().with_database(database)
+    logging.basicConfig(level=settings.log_level)
+
+    async def run() -> Any:
+        engine = create_engine(settings.database_url)
+        relay = OutboxRelay(engine, transport_from_settings(settings), _utc_now)
+        try:
+            if once:
+                click.echo(f"Sent {await relay.run_once()} e-mail(s).")
+            else:
+                await relay.run_forever(poll_seconds)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())

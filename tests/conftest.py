@@ -1,0 +1,137 @@
+"""Shared fixtures: a fixed clock, a cheap Argon2 hasher, the Spanish templates, and a migrated,
+demo-loaded database per test for each backend (``backend`` is "sqlite" or "postgres").
+
+PostgreSQL comes from TEST_DATABASE_URL (a server where the user may CREATE DATABASE); unset, its
+tests skip, unless REQUIRE_POSTGRES=1 makes that a failure. Each backend's database is built once
+per session as a template and cloned per test (file copy / CREATE DATABASE … TEMPLATE).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.demo import load_demo
+from bot.domain.passwords import Argon2Hasher
+from bot.i18n import Translator
+from bot.storage.db import create_engine
+from bot.storage.migrate import upgrade_database
+
+FIXED_NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+
+
+class FixedClock:
+    """Stands still until told: ``clock.advance(minutes=5)``."""
+
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture(scope="session")
+def hasher() -> Argon2Hasher:
+    return Argon2Hasher.cheap()
+
+
+@pytest.fixture(scope="session")
+def templates() -> Translator:
+    return Translator()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+    pytest.skip("TEST_DATABASE_URL not set")
+
+
+def _prepare(url: str, hasher: Argon2Hasher) -> None:
+    """Migrate and load the demo, in a thread of its own (no event loop may be running here)."""
+
+    async def load() -> None:
+        engine = create_engine(url)
+        try:
+            await load_demo(engine, hasher, FIXED_NOW.date())
+        finally:
+            await engine.dispose()
+
+    def run() -> None:
+        upgrade_database(url)
+        asyncio.run(load())
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(run).result()
+
+
+def _admin(url: str, sql: str) -> None:
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory, hasher: Argon2Hasher) -> Path:
+    path = tmp_path_factory.mktemp("template") / "demo.db"
+    _prepare(f"sqlite:///{path}", hasher)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(hasher: Argon2Hasher) -> Iterator[str]:
+    server = _postgres_url()
+    name = f"aspel_tpl_{uuid.uuid4().hex[:8]}"
+    _admin(server, f"CREATE DATABASE {name}")
+    _prepare(make_url(server).set(database=name).render_as_string(hide_password=False), hasher)
+    yield name
+    _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database holding the demo dataset (loaded for ``FIXED_NOW``), this test's own."""
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(template, tmp_path / "bot.db")
+        yield f"sqlite:///{tmp_path / 'bot.db'}"
+        return
+    server = _postgres_url()
+    template = request.getfixturevalue("postgres_template")
+    name = f"aspel_t_{uuid.uuid4().hex[:10]}"
+    _admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()

@@ -1,0 +1,234 @@
+"""Mis servicios, upgrades and CDA resends, on the in-memory fakes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from bot.demo import DEMO_CDAS
+from bot.domain import errors, services
+from bot.domain.catalogue import Catalogue, default_catalogue
+from bot.domain.model import Modality, Periodicity, Purchase, SerialStatus
+from bot.domain.portal import Portal
+from bot.domain.ports import Conflict, NewSerial
+
+TODAY = date(2026, 3, 10)
+
+
+async def _ids(portal: Portal) -> tuple[int, int]:
+    mm = await portal.authenticate("mmendez", "Aspel-Demo-2026", chat_key="t")
+    jl = await portal.authenticate("jlopez", "Caja-Demo-2026", chat_key="t")
+    return mm.id, jl.id
+
+
+async def test_account_summary_and_unknown_account(portal: Portal) -> None:
+    mm, _ = await _ids(portal)
+    assert (await portal.account(mm)).company_name == "Méndez Contadores SC"
+    with pytest.raises(errors.AccountNotFound):
+        await portal.account(9999)
+
+
+async def test_mis_servicios_lists_every_column(portal: Portal) -> None:
+    mm, jl = await _ids(portal)
+    rows = {r.serial: r for r in await portal.list_systems(mm)}
+    assert len(rows) == 6
+    coi = rows["CLSNRR123456"]
+    assert (coi.product_name, coi.version, coi.users) == ("Aspel COI", "8.0", 3)
+    assert (coi.modality, coi.periodicity, coi.purchase) == (
+        Modality.SUBSCRIPTION,
+        Periodicity.MONTHLY,
+        None,
+    )
+    assert coi.activated_on == TODAY - timedelta(days=300)
+    assert coi.next_payment == TODAY + timedelta(days=12)
+    assert (coi.status, coi.upgrade_to, coi.replaced_by) == (SerialStatus.ACTIVE, "9.0", None)
+    assert rows["PHSNLM552019"].upgrade_to is None  # PROD 4.0 is the newest
+    assert rows["PHSNQX118734"].upgrade_to is None  # a licence is never offered one
+    assert rows["PHSNQX118734"].purchase is Purchase.ELECTRONIC
+    licences = await portal.list_systems(jl, Modality.LICENCE)
+    assert {r.serial for r in licences} == {"SKSNLC650127", "PHSNFB993310"}
+
+
+async def test_one_system_by_typed_serial(portal: Portal) -> None:
+    mm, jl = await _ids(portal)
+    assert (await portal.system(mm, "cl-sn rr 123456")).serial == "CLSNRR123456"
+    with pytest.raises(errors.MalformedSerial):
+        await portal.system(mm, "hola")
+    with pytest.raises(errors.SerialNotFound):
+        await portal.system(mm, "CLSNRR999999")
+    with pytest.raises(errors.SerialNotFound):
+        await portal.system(jl, "CLSNRR123456")  # someone else's: same answer as unknown
+
+
+async def test_upgrade_makes_a_new_serial_and_one_email(
+    portal: Portal, store: Any, clock: Any
+) -> None:
+    mm, _ = await _ids(portal)
+    result = await portal.request_upgrade(mm, "clsnrr123456")
+    assert result.new_serial.startswith("CMSNRR") and result.new_version == "9.0"
+    assert (result.old_serial, result.old_version, result.already_done) == (
+        "CLSNRR123456",
+        "8.0",
+        False,
+    )
+    assert result.old_usable_until == TODAY + timedelta(days=12)
+    assert result.masked_email == "ma***@example.com"
+    assert result.distributor == "Distribuidora Centro"
+
+    new = store.serial(result.new_serial)
+    old = store.serial("CLSNRR123456")
+    assert new.replaces_id is not None and new.contract_id == old.contract_id
+    assert (old.status, old.usable_until) == (SerialStatus.UPGRADED, TODAY + timedelta(days=12))
+
+    [email] = store.committed.outbox
+    assert (email.kind, email.idempotency_key) == ("upgrade", "upgrade:CLSNRR123456")
+    for fact in ("Magdalena Méndez", "Aspel COI", "CLSNRR123456", result.new_serial,
+                 "22/03/2026", "aspel.com/descargas", "Aspel-AL", "Otros sistemas",
+                 "Méndez Contadores SC", "Distribuidora Centro", "800 Aspel 123"):  # fmt: skip
+        assert fact in email.body, fact
+
+    rows = {r.serial: r for r in await portal.list_systems(mm)}
+    assert rows["CLSNRR123456"].replaced_by == result.new_serial
+    assert rows["CLSNRR123456"].status is SerialStatus.UPGRADED
+    assert rows["CLSNRR123456"].upgrade_to is None
+    assert rows[result.new_serial].users == 3 and rows[result.new_serial].upgrade_to is None
+    clock.advance(days=13)
+    assert (await portal.system(mm, "CLSNRR123456")).status is SerialStatus.INACTIVE
+
+
+async def test_asking_again_returns_the_same_serial_and_no_new_email(
+    portal: Portal, store: Any
+) -> None:
+    mm, _ = await _ids(portal)
+    first = await portal.request_upgrade(mm, "CLSNRR123456")
+    again = await portal.request_upgrade(mm, "CLSNRR123456")
+    assert again.new_serial == first.new_serial and again.already_done
+    assert len(store.committed.outbox) == 1
+
+
+async def test_without_distributor_the_email_points_to_the_phone_line(
+    portal: Portal, store: Any
+) -> None:
+    _, jl = await _ids(portal)
+    store.set_serial("SLSNMR771204", version="7.0", serial="SKSNMR771204")
+    await portal.request_upgrade(jl, "SKSNMR771204")
+    [email] = store.committed.outbox
+    assert "800 Aspel 123" in email.body and "distribuidor" in email.body
+
+
+@pytest.mark.parametrize(
+    ("who", "serial", "error"),
+    [
+        (0, "PHSNQX118734", errors.LicenceNeedsPurchase),
+        (1, "SKSNLC650127", errors.LicenceNeedsPurchase),
+        (1, "SLSNMR771204", errors.AlreadyNewestVersion),
+        (0, "PHSNLM552019", errors.AlreadyNewestVersion),
+        (1, "CLSNRR123456", errors.SerialNotFound),  # mmendez's serial, asked by jlopez
+        (0, "CLSNRR000000", errors.SerialNotFound),
+        (0, "XX", errors.MalformedSerial),
+    ],
+)
+async def test_upgrade_refusals(
+    portal: Portal, store: Any, who: int, serial: str, error: type[Exception]
+) -> None:
+    account = (await _ids(portal))[who]
+    with pytest.raises(error):
+        await portal.request_upgrade(account, serial)
+    assert store.committed.outbox == []
+
+
+async def test_no_catalogue_path_and_inactive_serial(portal: Portal, store: Any) -> None:
+    mm, _ = await _ids(portal)
+    catalogue = default_catalogue()
+    noi = replace(catalogue.get("NOI"), current="11.0", upgrades={})
+    portal._catalogue = Catalogue({**catalogue.products, "NOI": noi})
+    with pytest.raises(errors.NoUpgradePath):
+        await portal.request_upgrade(mm, "NMSNAB204611")
+    store.set_serial("SKSNWR480213", status=SerialStatus.INACTIVE)
+    with pytest.raises(errors.SerialNotActive):
+        await portal.request_upgrade(mm, "SKSNWR480213")
+
+
+async def test_a_lost_race_rolls_back_and_reports_the_winner(
+    portal: Portal, store: Any, clock: Any, templates: Any, fake_uow: Any
+) -> None:
+    """The unique replaces_id refuses the second insert; the loser re-reads the winner's row."""
+    mm, _ = await _ids(portal)
+
+    class RacingUnitOfWork(fake_uow):  # type: ignore[misc,valid-type]
+        raced = False
+
+        async def __aenter__(self) -> RacingUnitOfWork:
+            await super().__aenter__()
+            add = self.serials.add_serial
+
+            async def add_after_the_winner(serial: NewSerial, now: Any) -> int:
+                if not RacingUnitOfWork.raced:
+                    RacingUnitOfWork.raced = True
+                    winner = replace(serial, serial="CMSNRR000001")
+                    async with fake_uow(store) as other:
+                        await other.serials.add_serial(winner, now)
+                        await other.commit()
+                    raise Conflict("replaces_id taken")
+                return await add(serial, now)
+
+            self.serials.add_serial = add_after_the_winner  # type: ignore[method-assign]
+            return self
+
+    result = await services.request_upgrade(
+        RacingUnitOfWork(store),
+        mm,
+        "CLSNRR123456",
+        catalogue=default_catalogue(),
+        clock=clock,
+        templates=templates,
+    )
+    assert (result.new_serial, result.already_done) == ("CMSNRR000001", True)
+    assert store.committed.outbox == []
+
+
+# --- CDA ------------------------------------------------------------------------------
+
+
+async def test_cda_resend_mails_the_code(portal: Portal, store: Any) -> None:
+    mm, _ = await _ids(portal)
+    result = await portal.resend_cda(mm, "PHSNLM552019")
+    assert (result.serial, result.product_name) == ("PHSNLM552019", "Aspel PROD")
+    assert result.masked_email == "ma***@example.com"
+    await portal.resend_cda(mm, "PHSNQX118734")  # an electronic licence too
+    first, second = store.committed.outbox
+    assert first.idempotency_key.startswith("cda:PHSNLM552019:")
+    assert DEMO_CDAS["PHSNLM552019"] in first.body and "Mi perfil > Datos generales" in first.body
+    assert DEMO_CDAS["PHSNQX118734"] in second.body
+
+
+async def test_physical_box_cda_is_never_sent(portal: Portal, store: Any) -> None:
+    _, jl = await _ids(portal)
+    with pytest.raises(errors.PhysicalPurchaseCda):
+        await portal.resend_cda(jl, "PHSNFB993310")
+    assert store.committed.outbox == []
+
+
+async def test_cda_of_another_account_is_not_found(portal: Portal, store: Any) -> None:
+    mm, jl = await _ids(portal)
+    with pytest.raises(errors.SerialNotFound):
+        await portal.resend_cda(jl, "PHSNLM552019")
+    with pytest.raises(errors.SerialNotFound):
+        await portal.resend_cda(mm, "SKSNLC650127")
+    assert store.committed.outbox == []
+
+
+async def test_three_resends_per_rolling_hour(portal: Portal, clock: Any) -> None:
+    mm, _ = await _ids(portal)
+    for _ in range(3):
+        await portal.resend_cda(mm, "JHSNTQ300876")
+        clock.advance(minutes=10)
+    with pytest.raises(errors.CdaResendLimited) as limited:
+        await portal.resend_cda(mm, "JHSNTQ300876")
+    assert limited.value.retry_after == timedelta(minutes=30)
+    await portal.resend_cda(mm, "CLSNRR123456")  # another serial is not affected
+    clock.advance(minutes=30)
+    await portal.resend_cda(mm, "JHSNTQ300876")
