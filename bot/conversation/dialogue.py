@@ -187,7 +187,7 @@ class Dialogue:
     # --- saying what happened -----------------------------------------------------------
 
     def say_cancelled(self, event: EventData) -> None:
-        self.say("cancelled")
+        self.say("journey-cancelled")
 
     def say_logged_out(self, event: EventData) -> None:
         self.say("logged-out")
@@ -200,7 +200,7 @@ class Dialogue:
 
     def say_unrecognized(self, event: EventData) -> None:
         self.slots["misses"] = self.slots.get("misses", 0) + 1
-        self.say(event.kwargs.get("key", "unrecognized"))
+        self.say(event.kwargs.get("key", "reply-unrecognized"))
 
     def say_already_queued(self, event: EventData) -> None:
         self.say("handoff-already-queued")
@@ -315,7 +315,6 @@ class Dialogue:
             "login-ask-password",
             buttons=kb.rows(kb.forgot(self.t), kb.back(self.t)),
             secret=True,
-            username=self.slots.get("username", ""),
         )
 
     def prompt_recovery_user(self) -> None:

@@ -28,10 +28,10 @@ menu-more = ¿Te ayudo con algo más?
 
 ## --- Navigation and odd input --------------------------------------------------------
 
-cancelled = Listo, dejamos eso por ahora. Tu sesión sigue abierta.
+journey-cancelled = Listo, dejamos eso por ahora. Tu sesión sigue abierta.
 logged-out = Cerraste tu sesión. Cuando quieras, aquí estoy.
 session-expired = Por seguridad cerré tu sesión porque pasó un rato sin actividad. Empecemos de nuevo.
-unrecognized = Perdón, no te entendí. Elige una de las opciones o escribe /ayuda.
+reply-unrecognized = Perdón, no te entendí. Elige una de las opciones o escribe /ayuda.
 stale-button = Ese botón ya no está vigente. Seguimos desde aquí:
 unsupported-message = Por ahora solo entiendo texto y los botones. Elige una opción o escríbeme.
 message-too-long = Tu mensaje es demasiado largo para mí. ¿Me lo resumes en unas palabras?

@@ -1,3 +1,0 @@
-## Shared words used across the bot.
-
-aspel-phone = 800 Aspel 123
