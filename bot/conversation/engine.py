@@ -61,7 +61,12 @@ class Engine:
         if lock is None:
             lock = self._locks[inbound.chat_id] = asyncio.Lock()
         async with lock:
-            return await self._handle(inbound)
+            try:
+                return await self._handle(inbound)
+            except Exception:
+                # Nothing was saved: the conversation stays at the step it was.
+                log.exception("event for %s failed", inbound.chat_id)
+                return Outcome([Reply("internal-error", self.t("internal-error"))])
 
     async def _handle(self, inbound: Inbound) -> Outcome:
         if not inbound.private:

@@ -172,3 +172,7 @@ terminal-mail-saved = { $count ->
     [one] (Se guardó 1 correo en la bandeja local de salida.)
    *[other] (Se guardaron { $count } correos en la bandeja local de salida.)
 }
+
+## --- When something breaks on our side ---------------------------------------------------
+
+internal-error = Uy, algo falló de nuestro lado y no pude completar eso. Tu información está a salvo; inténtalo de nuevo en un momento o escribe /asesor para hablar con una persona.

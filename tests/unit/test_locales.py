@@ -30,12 +30,34 @@ class _Variables(Visitor):
         self.names.add(node.id.name)
 
 
+class _References(Visitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_MessageReference(self, node: fast.MessageReference) -> None:  # noqa: N802
+        self.names.add(node.id.name)
+
+
+def _resources() -> list[tuple[str, fast.Resource]]:
+    return [
+        (path.name, FluentParser().parse(path.read_text(encoding="utf-8")))
+        for path in sorted((ROOT / "locales" / "es").glob("*.ftl"))
+    ]
+
+
+def referenced_in_locales() -> set[str]:
+    """Messages that other messages embed, like ``{ aspel-phone }``."""
+    visitor = _References()
+    for _name, resource in _resources():
+        visitor.visit(resource)
+    return visitor.names
+
+
 def messages() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    for path in sorted((ROOT / "locales" / "es").glob("*.ftl")):
-        resource = FluentParser().parse(path.read_text(encoding="utf-8"))
+    for name, resource in _resources():
         junk = [entry for entry in resource.body if isinstance(entry, fast.Junk)]
-        assert not junk, f"{path.name}: syntax error near {junk[0].content[:80]!r}"
+        assert not junk, f"{name}: syntax error near {junk[0].content[:80]!r}"
         for entry in resource.body:
             if isinstance(entry, fast.Message):
                 assert entry.id.name not in found, f"duplicate message {entry.id.name}"
@@ -80,9 +102,15 @@ def test_every_id_named_in_code_exists() -> None:
 
 
 def test_no_message_is_orphaned() -> None:
-    used = literals()
+    used = set(literals()) | referenced_in_locales()
     orphans = sorted(name for name in messages() if name not in used)
     assert not orphans, f"messages no code names: {orphans}"
+
+
+def test_references_between_messages_resolve() -> None:
+    known = messages()
+    dangling = sorted(name for name in referenced_in_locales() if name not in known)
+    assert not dangling, f"messages referenced from locales but missing: {dangling}"
 
 
 def test_placeholders_match() -> None:
