@@ -1,4 +1,5 @@
-"""The demo dataset of DOMAIN.md: two accounts and their systems, dates relative to "today".
+"""The demo dataset of DOMAIN.md (``demo.toml``): two accounts and their systems, dates
+relative to "today".
 
 Used by the tests, the conversation scripts and anyone trying the bot (``aspel-bot demo``).
 Loading is idempotent: a second load finds ``mmendez`` and changes nothing.
@@ -7,8 +8,11 @@ Loading is idempotent: a second load finds ``mmendez`` and changes nothing.
 from __future__ import annotations
 
 import asyncio
+import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,8 +27,7 @@ from bot.domain.ports import (
     UnitOfWorkFactory,
 )
 
-MONTHLY, SIX_MONTHLY, YEARLY = Periodicity.MONTHLY, Periodicity.SIX_MONTHLY, Periodicity.YEARLY
-SUB, LIC = Modality.SUBSCRIPTION, Modality.LICENCE
+DEMO_FILE = Path(__file__).with_name("demo.toml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,22 @@ class DemoSystem:
     next_payment_in_days: int | None
     cda: str
 
+    @classmethod
+    def from_toml(cls, raw: dict[str, Any]) -> DemoSystem:
+        periodicity, purchase = raw.get("periodicity"), raw.get("purchase")
+        return cls(
+            product=raw["product"],
+            version=raw["version"],
+            modality=Modality(raw["modality"]),
+            periodicity=Periodicity(periodicity) if periodicity else None,
+            purchase=Purchase(purchase) if purchase else None,
+            users=raw["users"],
+            serial=raw["serial"],
+            activated_days_ago=raw["activated_days_ago"],
+            next_payment_in_days=raw.get("next_payment_in_days"),
+            cda=raw["cda"],
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class DemoAccount:
@@ -51,93 +70,16 @@ class DemoAccount:
     distributor: str | None
     systems: tuple[DemoSystem, ...]
 
+    @classmethod
+    def from_toml(cls, raw: dict[str, Any]) -> DemoAccount:
+        systems = tuple(DemoSystem.from_toml(s) for s in raw["systems"])
+        fields = {k: v for k, v in raw.items() if k != "systems"}
+        return cls(**{"distributor": None, **fields}, systems=systems)
 
-DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
-    DemoAccount(
-        "mmendez",
-        "Aspel-Demo-2026",
-        "Magdalena Méndez",
-        "magdalena.mendez@example.com",
-        "Méndez Contadores SC",
-        "Distribuidora Centro",
-        (
-            DemoSystem(
-                "COI", "8.0", SUB, MONTHLY, None, 3, "CLSNRR123456", 300, 12, "7QK2-M9XA-4D3F-PL8C"
-            ),
-            DemoSystem(
-                "NOI", "9.0", SUB, YEARLY, None, 1, "NMSNAB204611", 200, 165, "N4TW-8HRC-2KJM-Q6ZE"
-            ),
-            DemoSystem(
-                "SAE", "7.0", SUB, MONTHLY, None, 1, "SKSNWR480213", 90, 20, "W3EB-R7PX-5YHN-K2DT"
-            ),
-            DemoSystem(
-                "CAJA",
-                "4.0",
-                SUB,
-                SIX_MONTHLY,
-                None,
-                1,
-                "JHSNTQ300876",
-                60,
-                120,
-                "T8GC-3VQM-9LWA-6FRH",
-            ),
-            DemoSystem(
-                "PROD", "4.0", SUB, MONTHLY, None, 10, "PHSNLM552019", 45, 15, "P5XK-H2NZ-7CUE-4MBJ"
-            ),
-            DemoSystem(
-                "PROD",
-                "4.0",
-                LIC,
-                None,
-                Purchase.ELECTRONIC,
-                1,
-                "PHSNQX118734",
-                400,
-                None,
-                "Q9DL-6TGW-3RAY-8KSV",
-            ),
-        ),
-    ),
-    DemoAccount(
-        "jlopez",
-        "Caja-Demo-2026",
-        "Jorge López",
-        "jorge.lopez@example.com",
-        "Abarrotes López SA de CV",
-        None,
-        (
-            DemoSystem(
-                "SAE", "8.0", SUB, MONTHLY, None, 2, "SLSNMR771204", 30, 1, "M2JF-5WBQ-8XHC-7NEP"
-            ),
-            DemoSystem(
-                "SAE",
-                "7.0",
-                LIC,
-                None,
-                Purchase.ELECTRONIC,
-                1,
-                "SKSNLC650127",
-                700,
-                None,
-                "L6RU-4ZKD-9PFT-2GMW",
-            ),
-            DemoSystem(
-                "PROD",
-                "4.0",
-                LIC,
-                None,
-                Purchase.PHYSICAL,
-                1,
-                "PHSNFB993310",
-                500,
-                None,
-                "F7BN-3QCX-6HVL-5EYA",
-            ),
-        ),
-    ),
+
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = tuple(
+    DemoAccount.from_toml(a) for a in tomllib.loads(DEMO_FILE.read_text("utf-8"))["accounts"]
 )
-
 DEMO_CREDENTIALS: dict[str, str] = {a.username: a.password for a in DEMO_ACCOUNTS}
 DEMO_CDAS: dict[str, str] = {s.serial: s.cda for a in DEMO_ACCOUNTS for s in a.systems}
 

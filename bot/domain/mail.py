@@ -16,16 +16,6 @@ def day(value: date | datetime | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-def _email(t: Templates, kind: str, key: str, to: str, **variables: object) -> OutgoingEmail:
-    return OutgoingEmail(
-        to=to,
-        subject=t(f"mail-{kind}-subject", **variables),
-        body=t(f"mail-{kind}-body", **variables),
-        idempotency_key=key,
-        kind=kind,
-    )
-
-
 def upgrade_email(
     t: Templates,
     account: AccountRecord,
@@ -34,11 +24,8 @@ def upgrade_email(
     new_serial: str,
     new_version: str,
 ) -> OutgoingEmail:
-    return _email(
-        t,
-        "upgrade",
-        f"upgrade:{old.serial}",
-        account.email,
+    body = t(
+        "mail-upgrade-body",
         holder=account.holder_name,
         company=account.company_name,
         product=product_name,
@@ -50,60 +37,78 @@ def upgrade_email(
         distributor=account.distributor or "",
         has_distributor="yes" if account.distributor else "no",
     )
+    return OutgoingEmail(
+        to=account.email,
+        subject=t("mail-upgrade-subject", product=product_name, new_version=new_version),
+        body=body,
+        idempotency_key=f"upgrade:{old.serial}",
+        kind="upgrade",
+    )
 
 
 def cda_email(
     t: Templates, account: AccountRecord, record: SerialRecord, product_name: str, resend_id: int
 ) -> OutgoingEmail:
-    return _email(
-        t,
-        "cda",
-        f"cda:{record.serial}:{resend_id}",
-        account.email,
+    body = t(
+        "mail-cda-body",
         holder=account.holder_name,
         product=product_name,
         version=record.version,
         serial=record.serial,
         cda=record.cda,
     )
+    return OutgoingEmail(
+        to=account.email,
+        subject=t("mail-cda-subject", product=product_name),
+        body=body,
+        idempotency_key=f"cda:{record.serial}:{resend_id}",
+        kind="cda",
+    )
 
 
 def reset_email(
     t: Templates, account: AccountRecord, token: str, reset_id: int, minutes: int
 ) -> OutgoingEmail:
-    return _email(
-        t,
-        "reset",
-        f"reset:{reset_id}",
-        account.email,
+    body = t(
+        "mail-reset-body",
         holder=account.holder_name,
         username=account.username,
         token=token,
         minutes=minutes,
     )
+    return OutgoingEmail(
+        to=account.email,
+        subject=t("mail-reset-subject"),
+        body=body,
+        idempotency_key=f"reset:{reset_id}",
+        kind="reset",
+    )
 
 
 def password_changed_email(t: Templates, account: AccountRecord, reset_id: int) -> OutgoingEmail:
-    return _email(
-        t,
-        "password-changed",
-        f"password-changed:{reset_id}",
-        account.email,
-        holder=account.holder_name,
-        username=account.username,
+    return OutgoingEmail(
+        to=account.email,
+        subject=t("mail-password-changed-subject"),
+        body=t("mail-password-changed-body", holder=account.holder_name, username=account.username),
+        idempotency_key=f"password_changed:{reset_id}",
+        kind="password_changed",
     )
 
 
 def lockout_alert_email(
     t: Templates, account: AccountRecord, failures: int, now: datetime
 ) -> OutgoingEmail:
-    return _email(
-        t,
-        "lockout",
-        f"lockout:{account.id}:{now.isoformat()}",
-        account.email,
+    body = t(
+        "mail-lockout-body",
         holder=account.holder_name,
         username=account.username,
         failures=failures,
         date=day(now),
+    )
+    return OutgoingEmail(
+        to=account.email,
+        subject=t("mail-lockout-subject"),
+        body=body,
+        idempotency_key=f"lockout:{account.id}:{now.isoformat()}",
+        kind="lockout",
     )

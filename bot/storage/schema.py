@@ -92,7 +92,9 @@ serials = Table(
     "serials",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("contract_id", ForeignKey("contracts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "contract_id", ForeignKey("contracts.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("serial", String(12), nullable=False, unique=True),
     Column("version", String(8), nullable=False),
     Column("activated_on", Date, nullable=False),

@@ -127,7 +127,7 @@ async def test_recovery_mails_a_one_time_code(portal: Portal, store: Any, clock:
         await portal.authenticate("mmendez", GOOD, chat_key="tg:1")
     with pytest.raises(errors.InvalidResetToken):
         await portal.complete_password_reset(token, "Otra-Clave-100")
-    assert [e.kind for e in store.committed.outbox] == ["reset", "password-changed"]
+    assert [e.kind for e in store.committed.outbox] == ["reset", "password_changed"]
 
 
 async def test_recovery_never_tells_whether_an_account_exists(portal: Portal, store: Any) -> None:
@@ -135,9 +135,7 @@ async def test_recovery_never_tells_whether_an_account_exists(portal: Portal, st
     assert store.committed.outbox == []
 
 
-async def test_expired_or_unknown_codes_are_refused(
-    portal: Portal, store: Any, clock: Any
-) -> None:
+async def test_expired_or_unknown_codes_are_refused(portal: Portal, store: Any, clock: Any) -> None:
     await portal.start_password_recovery("jlopez")
     token = _token(store.committed.outbox[0].body)
     with pytest.raises(errors.InvalidResetToken):

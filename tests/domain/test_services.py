@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -232,3 +233,49 @@ async def test_three_resends_per_rolling_hour(portal: Portal, clock: Any) -> Non
     await portal.resend_cda(mm, "CLSNRR123456")  # another serial is not affected
     clock.advance(minutes=30)
     await portal.resend_cda(mm, "JHSNTQ300876")
+
+
+DOMAIN_TABLE = {  # DOMAIN.md "Demo dataset": system, modality, users, activated, next payment
+    "mmendez": {
+        "CLSNRR123456": ("COI", "8.0", "subscription/monthly", 3, -300, 12),
+        "NMSNAB204611": ("NOI", "9.0", "subscription/yearly", 1, -200, 165),
+        "SKSNWR480213": ("SAE", "7.0", "subscription/monthly", 1, -90, 20),
+        "JHSNTQ300876": ("CAJA", "4.0", "subscription/six_monthly", 1, -60, 120),
+        "PHSNLM552019": ("PROD", "4.0", "subscription/monthly", 10, -45, 15),
+        "PHSNQX118734": ("PROD", "4.0", "licence/electronic", 1, -400, None),
+    },
+    "jlopez": {
+        "SLSNMR771204": ("SAE", "8.0", "subscription/monthly", 2, -30, 1),
+        "SKSNLC650127": ("SAE", "7.0", "licence/electronic", 1, -700, None),
+        "PHSNFB993310": ("PROD", "4.0", "licence/physical", 1, -500, None),
+    },
+}
+
+
+async def test_demo_dataset_is_exactly_the_one_of_the_domain_page(portal: Portal) -> None:
+    ids = dict(zip(("mmendez", "jlopez"), await _ids(portal), strict=True))
+    for username, expected in DOMAIN_TABLE.items():
+        rows = await portal.list_systems(ids[username])
+        seen = {
+            r.serial: (
+                r.product,
+                r.version,
+                f"{r.modality}/{r.periodicity or r.purchase}",
+                r.users,
+                (r.activated_on - TODAY).days,
+                (r.next_payment - TODAY).days if r.next_payment else None,
+            )
+            for r in rows
+        }
+        assert seen == expected
+    jl = await portal.account(ids["jlopez"])
+    assert (jl.holder_name, jl.email, jl.company_name, jl.distributor) == (
+        "Jorge López",
+        "jorge.lopez@example.com",
+        "Abarrotes López SA de CV",
+        None,
+    )
+    assert set(DEMO_CDAS) == {s for table in DOMAIN_TABLE.values() for s in table}
+    assert all(
+        re.fullmatch(r"([A-HJ-NP-Z2-9]{4}-){3}[A-HJ-NP-Z2-9]{4}", c) for c in DEMO_CDAS.values()
+    )
