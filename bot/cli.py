@@ -19,6 +19,7 @@ COMMAND_MODULES: dict[str, str] = {
     "chat": "bot.channels.terminal",
     "diagram": "bot.diagram",
     "test-script": "bot.scripts",
+    "understand": "bot.nlu.cli",
 }
 
 
