@@ -202,12 +202,16 @@ class Runner:
         except (Failure, ScriptError) as failure:
             return Result(script.name, channel, False, str(failure))
         finally:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            _remove_sqlite(db)
         return Result(script.name, channel, True)
 
     def close(self) -> None:
         self._tmp.cleanup()
+
+
+def _remove_sqlite(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
 class _Session:
