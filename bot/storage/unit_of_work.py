@@ -32,8 +32,13 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> SqlUnitOfWork:
         if self._conn is not None:
             raise RuntimeError("unit of work already open")
-        self._conn = await self._engine.connect()
-        await self._conn.begin()
+        conn = await self._engine.connect()
+        try:
+            await conn.begin()
+        except BaseException:
+            await conn.close()
+            raise
+        self._conn = conn
         self.accounts = SqlAccounts(self._conn)
         self.serials = SqlSerials(self._conn)
         self.throttles = SqlThrottles(self._conn)
