@@ -1,4 +1,4 @@
-"""A tiny client that reads like a transcript: ``await chat.send("/start")``, ``chat.press("…")``."""
+"""A tiny client that reads like a transcript: ``await chat.send("/start")``."""
 
 from __future__ import annotations
 

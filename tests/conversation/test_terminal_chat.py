@@ -24,7 +24,7 @@ def _chat(folder: Path, lines: list[str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_scripted_terminal_chat_upgrades_coi_without_echoing_the_password(tmp_path: Path) -> None:
-    # /start, 1 = upgrade, user, password, 1 = Suscripciones, 2 = COI (the list is by name), 1 = Aceptar
+    # /start, 1 upgrade, user, password, 1 Suscripciones, 2 COI (list is by name), 1 Aceptar
     done = _chat(tmp_path, ["/start", "1", "mmendez", PASSWORD, "1", "2", "1"])
     new_serial = re.search(r"serie nuevo: (\S+)", done.stdout)
     assert new_serial and new_serial.group(1).startswith("CM"), done.stdout

@@ -12,7 +12,8 @@ import ast
 import re
 from pathlib import Path
 
-from fluent.syntax import FluentParser, ast as fast
+from fluent.syntax import FluentParser
+from fluent.syntax import ast as fast
 from fluent.syntax.visitor import Visitor
 
 ROOT = Path(__file__).resolve().parents[2]
