@@ -18,6 +18,7 @@ COMMAND_MODULES: dict[str, str] = {
     "relay": "bot.mail_relay",
     "chat": "bot.channels.terminal",
     "diagram": "bot.diagram",
+    "report": "bot.report",
     "test-script": "bot.scripts",
     "understand": "bot.nlu.cli",
 }

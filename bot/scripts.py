@@ -172,10 +172,11 @@ class Result:
 class Runner:
     """Runs scripts on fresh copies of one demo database, made once per runner."""
 
-    def __init__(self, workdir: Path | None = None) -> None:
+    def __init__(self, workdir: Path | None = None, *, keep_flow: str | None = None) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="aspel-scripts-")
         self.workdir = workdir or Path(self._tmp.name)
         self.template = self.workdir / "template.db"
+        self.keep_flow = keep_flow  # a database URL that collects every script's flow events
         self._count = 0
 
     async def prepare(self) -> None:
@@ -202,6 +203,10 @@ class Runner:
         except (Failure, ScriptError) as failure:
             return Result(script.name, channel, False, str(failure))
         finally:
+            if self.keep_flow:
+                from bot.report.store import keep_flow
+
+                await keep_flow(self._settings(db).database_url, self.keep_flow, path.stem)
             _remove_sqlite(db)
         return Result(script.name, channel, True)
 
@@ -340,8 +345,13 @@ class _Session:
 # --- the command -------------------------------------------------------------------------
 
 
-async def run_all(paths: list[Path], channels: list[str], echo: Callable[[str], None]) -> int:
-    runner = Runner()
+async def run_all(
+    paths: list[Path],
+    channels: list[str],
+    echo: Callable[[str], None],
+    keep_flow: str | None = None,
+) -> int:
+    runner = Runner(keep_flow=keep_flow)
     passed = failed = 0
     try:
         for path in collect(paths):
@@ -368,9 +378,14 @@ async def run_all(paths: list[Path], channels: list[str], echo: Callable[[str], 
     show_default=True,
     help="Which channel the scripts talk through.",
 )
-def command(paths: tuple[Path, ...], channel: str) -> None:
+@click.option(
+    "--keep-flow",
+    metavar="URL",
+    help="Also copy each script's flow events into this database (for `aspel-bot report`).",
+)
+def command(paths: tuple[Path, ...], channel: str, keep_flow: str | None) -> None:
     """Run conversation scripts (YAML files or folders) and report N passed, N failed."""
     logging.basicConfig(level=logging.WARNING)
     channels = ["terminal", "telegram"] if channel == "both" else [channel]
-    failed = asyncio.run(run_all(list(paths), channels, click.echo))
+    failed = asyncio.run(run_all(list(paths), channels, click.echo, keep_flow))
     sys.exit(1 if failed else 0)

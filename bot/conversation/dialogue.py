@@ -55,6 +55,8 @@ class Dialogue:
     flow: list[FlowEvent] = field(default_factory=list)
     handoff_reason: str | None = None  # set when this update asks for an advisor
     handoff_closed: bool = False
+    # (journey, product) as the trigger found them: a ``before`` callback may drop the journey
+    left: tuple[str | None, str | None] = (None, None)
 
     # --- firing -------------------------------------------------------------------------
 
@@ -63,6 +65,7 @@ class Dialogue:
         event = MACHINE.events.get(trigger)
         if event is None or self.state.name not in event.transitions:
             return False
+        self.left = (self.slots.get("journey"), self.slots.get("product"))
         return bool(event.trigger(self, **kwargs))
 
     # --- saying things ------------------------------------------------------------------
@@ -77,13 +80,16 @@ class Dialogue:
     def arrived(self, event: EventData) -> None:
         source, dest = event.transition.source, event.transition.dest
         if dest is not None and source != dest:
+            journey, product = self.slots.get("journey"), self.slots.get("product")
+            if journey is None:  # cancel, expire, declined terms…: the journey being left
+                journey, product = self.left
             self.flow.append(
                 FlowEvent(
                     from_state=State[source].value,
                     to_state=State[dest].value,
                     trigger=event.event.name,
-                    journey=self.slots.get("journey"),
-                    product=self.slots.get("product"),
+                    journey=journey,
+                    product=product,
                 )
             )
             self.slots.pop("misses", None)
