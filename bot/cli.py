@@ -17,6 +17,7 @@ COMMAND_MODULES: dict[str, str] = {
     "demo": "bot.demo",
     "relay": "bot.mail_relay",
     "chat": "bot.channels.terminal",
+    "run": "bot.channels.telegram",
     "diagram": "bot.diagram",
     "report": "bot.report",
     "test-script": "bot.scripts",

@@ -1,0 +1,423 @@
+"""Telegram without the network, for the tests and ``aspel-bot test-script --channel telegram``.
+
+- ``FakeTelegram`` plays the Bot API server: it keeps the chats' messages, answers the methods
+  the bot uses with plausible JSON (message ids increase), can be told to fail the next call
+  (``fail_next``), and refuses any method it does not know.
+- ``RecordingRequest`` is PTB's request layer over it: every Bot API call is recorded in
+  ``server.calls``; nothing leaves the process.
+- ``TelegramChat`` is one customer, reading like a transcript: ``await chat.send("/start")``,
+  ``await chat.press("Actualizar")``, ``chat.replies``. Updates go through PTB's own
+  ``Application.process_update`` with the handlers of ``bot.handlers``.
+- ``telegram_driver(app)`` is that chat as the script runner's ``Driver``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+from weakref import WeakValueDictionary
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.request import BaseRequest, RequestData
+
+from bot.bootstrap import App
+from bot.conversation.messages import Button, Reply
+
+TOKEN = "123456789:TEST_not_a_real_token_0123456789abcd"
+BOT_USER = {
+    "id": 123456789,
+    "is_bot": True,
+    "first_name": "Aspel",
+    "username": "AspelAyudaBot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+MAX_TEXT = 4096
+MAX_CALLBACK_DATA = 64
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are"
+    " exactly the same as a current content and reply markup of the message"
+)
+JSON = dict[str, Any]
+
+
+@dataclass
+class ApiCall:
+    method: str
+    params: JSON
+    ok: bool = True
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, **parameters: Any) -> None:
+        super().__init__(description)
+        self.code, self.description, self.parameters = code, description, parameters
+
+    def payload(self) -> JSON:
+        body: JSON = {"ok": False, "error_code": self.code, "description": self.description}
+        return body | ({"parameters": self.parameters} if self.parameters else {})
+
+
+@dataclass
+class FakeTelegram:
+    """The Bot API server, in memory."""
+
+    calls: list[ApiCall] = field(default_factory=list)
+    refused: list[ApiCall] = field(default_factory=list)
+    messages: dict[tuple[int, int], JSON] = field(default_factory=dict)
+    chats: dict[int, JSON] = field(default_factory=dict)
+    commands: list[JSON] = field(default_factory=list)
+    failures: deque[tuple[str, ApiError]] = field(default_factory=deque)
+    now: int = 1_773_154_800  # a fixed Unix time; dates are not what these tests check
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    # --- scripting the server ------------------------------------------------------------
+
+    def fail_next(self, method: str, code: int = 400, description: str = "", **params: Any) -> None:
+        """The next call of ``method`` fails (``retry_after=…`` makes it a 429 flood wait)."""
+        description = description or ("Too Many Requests: retry later" if code == 429 else "")
+        self.failures.append((method, ApiError(code, description or "Bad Request", **params)))
+
+    def chat(self, chat_id: int, kind: str = "") -> JSON:
+        kind = kind or ("private" if chat_id > 0 else "supergroup")
+        chat: JSON = {"id": chat_id, "type": kind}
+        chat |= {"first_name": "Cliente"} if kind == "private" else {"title": "Oficina"}
+        return self.chats.setdefault(chat_id, chat)
+
+    def of(self, method: str) -> list[ApiCall]:
+        return [call for call in self.calls if call.method == method]
+
+    # --- answering -----------------------------------------------------------------------
+
+    def answer(self, method: str, params: JSON) -> tuple[int, JSON]:
+        call = ApiCall(method, params)
+        self.calls.append(call)
+        try:
+            self._scripted_failure(method)
+            api = getattr(self, f"_api_{method}", None)
+            if api is None:
+                self.refused.append(call)
+                raise ApiError(404, f"Not Found: the fake Bot API does not know {method}")
+            return 200, {"ok": True, "result": api(params)}
+        except ApiError as error:
+            call.ok = False
+            return error.code, error.payload()
+
+    def _scripted_failure(self, method: str) -> None:
+        for index, (failing, error) in enumerate(self.failures):
+            if failing == method:
+                del self.failures[index]
+                raise error
+
+    def _message(self, params: JSON) -> JSON:
+        message = self.messages.get((int(params["chat_id"]), int(params["message_id"])))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    @staticmethod
+    def _check(text: str, markup: JSON | None) -> None:
+        if not 1 <= len(text) <= MAX_TEXT:
+            raise ApiError(400, "Bad Request: message text is empty or too long")
+        for row in (markup or {}).get("inline_keyboard", []):
+            for button in row:
+                if len(button.get("callback_data", "").encode()) > MAX_CALLBACK_DATA:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+    def _api_getMe(self, params: JSON) -> JSON:  # noqa: N802
+        return BOT_USER
+
+    def _api_sendMessage(self, params: JSON) -> JSON:  # noqa: N802
+        markup = params.get("reply_markup")
+        self._check(params["text"], markup)
+        message = self.store(int(params["chat_id"]), BOT_USER, text=params["text"])
+        if markup:
+            message["reply_markup"] = markup
+        return message
+
+    def _edit(self, message: JSON, text: str, markup: JSON | None) -> JSON:
+        self._check(text, markup)
+        if message["text"] == text and message.get("reply_markup") == markup:
+            raise ApiError(400, NOT_MODIFIED)
+        message.pop("reply_markup", None)
+        message |= {"text": text, "edit_date": self.now} | (
+            {"reply_markup": markup} if markup else {}
+        )
+        return message
+
+    def _api_editMessageText(self, params: JSON) -> JSON:  # noqa: N802
+        return self._edit(self._message(params), params["text"], params.get("reply_markup"))
+
+    def _api_editMessageReplyMarkup(self, params: JSON) -> JSON:  # noqa: N802
+        message = self._message(params)
+        return self._edit(message, message["text"], params.get("reply_markup"))
+
+    def _api_deleteMessage(self, params: JSON) -> bool:  # noqa: N802
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if self.messages.pop(key, None) is None:
+            raise ApiError(400, "Bad Request: message to delete not found")
+        return True
+
+    def _api_answerCallbackQuery(self, params: JSON) -> bool:  # noqa: N802
+        return True
+
+    def _api_sendChatAction(self, params: JSON) -> bool:  # noqa: N802
+        return True
+
+    def _api_setMyCommands(self, params: JSON) -> bool:  # noqa: N802
+        for command in params["commands"]:
+            if not 3 <= len(command["description"]) <= 256 or not command["command"].islower():
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        self.commands = list(params["commands"])
+        return True
+
+    def _api_getMyCommands(self, params: JSON) -> list[JSON]:  # noqa: N802
+        return self.commands
+
+    def _api_setWebhook(self, params: JSON) -> bool:  # noqa: N802
+        return True
+
+    def _api_deleteWebhook(self, params: JSON) -> bool:  # noqa: N802
+        return True
+
+    # --- what customers do (updates as Telegram would send them) --------------------------
+
+    def store(self, chat_id: int, sender: JSON, **content: Any) -> JSON:
+        message_id = next(self._ids)
+        message = {"message_id": message_id, "date": self.now, "chat": self.chat(chat_id)}
+        message |= {"from": sender} | content
+        self.messages[(chat_id, message_id)] = message
+        return message
+
+    def update(self, **body: Any) -> JSON:
+        return {"update_id": next(self._ids)} | body
+
+    def message_update(self, chat_id: int, user: JSON, **content: Any) -> JSON:
+        kind = "channel_post" if self.chat(chat_id)["type"] == "channel" else "message"
+        return self.update(**{kind: dict(self.store(chat_id, user, **content))})
+
+    def edited_update(self, chat_id: int, message_id: int, text: str) -> JSON:
+        message = self.messages[(chat_id, message_id)] | {"text": text, "edit_date": self.now}
+        self.messages[(chat_id, message_id)] = message
+        return self.update(edited_message=dict(message))
+
+    def press_update(self, chat_id: int, user: JSON, message_id: int, data: str) -> JSON:
+        """A press of ``data`` on that message, as it stands now (data need not be on it)."""
+        message = dict(self.messages[(chat_id, message_id)])
+        query = {"id": str(next(self._ids)), "from": user, "chat_instance": str(chat_id)}
+        return self.update(callback_query=query | {"message": message, "data": data})
+
+    def keyboard_of(self, chat_id: int, data: str) -> int | None:
+        """The newest message of the chat showing a button with this data."""
+        for (chat, message_id), message in reversed(self.messages.items()):
+            rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+            if chat == chat_id and any(b.get("callback_data") == data for r in rows for b in r):
+                return message_id
+        return None
+
+
+class RecordingRequest(BaseRequest):
+    """PTB's request layer, answered by a ``FakeTelegram``: every call recorded, none sent."""
+
+    def __init__(self, server: FakeTelegram) -> None:
+        self.server = server
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        params = request_data.parameters if request_data is not None else {}
+        code, payload = self.server.answer(url.rsplit("/", 1)[-1], dict(params))
+        return code, json.dumps(payload).encode()
+
+
+# --- one customer, as a transcript ----------------------------------------------------------
+
+
+def fake_application(app: App, server: FakeTelegram) -> Application:  # type: ignore[type-arg]
+    """The real Application of ``aspel-bot run``, over the fake server, relay not started.
+    The rate limiter does not throttle (tests are bursts) but retries flood waits as in
+    production."""
+    from bot.channels.telegram import RETRIES_ON_FLOOD, build_application
+
+    limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=RETRIES_ON_FLOOD)
+    return build_application(
+        app, token=TOKEN, request=RecordingRequest(server), rate_limiter=limiter, relay=False
+    )
+
+
+class TelegramChat:
+    """A customer in one chat (private by default; a negative id is a group)."""
+
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        server: FakeTelegram,
+        chat_id: int = 4242,
+        kind: str = "",
+    ) -> None:
+        self.application = application
+        self.server = server
+        self.chat_id = chat_id
+        server.chat(chat_id, kind)
+        self.user: JSON = {"id": abs(chat_id), "is_bot": False, "first_name": "Magdalena"}
+        self.calls: list[ApiCall] = []  # the Bot API calls the last update caused
+        self.errors: list[BaseException] = []
+        self.last_sent: int | None = None  # message id of the customer's last message
+        application.add_error_handler(self._collect)
+
+    async def _collect(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if context.error is not None:
+            self.errors.append(context.error)
+
+    async def deliver(self, update: JSON) -> list[ApiCall]:
+        before = len(self.server.calls)
+        await self.application.process_update(Update.de_json(update, self.application.bot))
+        self.calls = self.server.calls[before:]
+        return self.calls
+
+    async def send(self, text: str | None = None, **content: Any) -> list[Reply]:
+        """Text, or other content: ``send(sticker=STICKER)``."""
+        update = self.server.message_update(self.chat_id, self.user, **_content(text, content))
+        self.last_sent = (update.get("message") or update["channel_post"])["message_id"]
+        await self.deliver(update)
+        return self.replies
+
+    async def edit(self, message_id: int, text: str) -> list[Reply]:
+        await self.deliver(self.server.edited_update(self.chat_id, message_id, text))
+        return self.replies
+
+    async def press(self, label: str) -> list[Reply]:
+        """Press the one offered button whose label contains ``label``."""
+        found = [b for b in self.offered() if label.lower() in b.label.lower()]
+        assert len(found) == 1, f"{label!r} among {[b.label for b in self.offered()]}"
+        return await self.press_button(found[0])
+
+    async def press_button(self, button: Button, message_id: int | None = None) -> list[Reply]:
+        """Press with the button's own callback data, on the message showing it (or another)."""
+        message_id = message_id or self.server.keyboard_of(self.chat_id, button.data)
+        assert message_id is not None, f"no message of chat {self.chat_id} shows {button}"
+        await self.deliver(
+            self.server.press_update(self.chat_id, self.user, message_id, button.data)
+        )
+        return self.replies
+
+    @property
+    def replies(self) -> list[Reply]:
+        """What the last update made the bot say: messages sent, and edits that ask again."""
+        return [
+            Reply("", call.params["text"], _rows(call.params.get("reply_markup")))
+            for call in self.calls
+            if call.ok
+            and int(call.params.get("chat_id", 0)) == self.chat_id
+            and (
+                call.method == "sendMessage"
+                or (call.method == "editMessageText" and call.params.get("reply_markup"))
+            )
+        ]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(reply.text for reply in self.replies)
+
+    def offered(self) -> list[Button]:
+        """The buttons on screen now, newest message last."""
+        shown = [m for (chat, _), m in self.server.messages.items() if chat == self.chat_id]
+        return [b for m in shown for row in _rows(m.get("reply_markup")) for b in row]
+
+
+def _content(text: str | None, content: dict[str, Any]) -> dict[str, Any]:
+    return {"text": text} if text is not None else content
+
+
+def _rows(markup: JSON | None) -> tuple[tuple[Button, ...], ...]:
+    rows = (markup or {}).get("inline_keyboard", [])
+    return tuple(tuple(Button(b["text"], b["callback_data"]) for b in row) for row in rows)
+
+
+STICKER = {
+    "file_id": "CAACAgIAAx0",
+    "file_unique_id": "AgADsticker",
+    "width": 512,
+    "height": 512,
+    "is_animated": False,
+    "is_video": False,
+    "type": "regular",
+}
+PHOTO = [{"file_id": "AgACAgEAAx0", "file_unique_id": "AQADphoto", "width": 90, "height": 90}]
+VOICE = {"file_id": "AwACAgEAAx0", "file_unique_id": "AgADvoice", "duration": 3}
+DOCUMENT = {"file_id": "BQACAgEAAx0", "file_unique_id": "AgADdoc", "file_name": "serie.pdf"}
+
+
+# --- the script runner's driver -------------------------------------------------------------
+
+# One fake server per database, so that a restart mid-script (a new Application over the same
+# database) finds the chat's messages where Telegram would keep them.
+_SERVERS: WeakValueDictionary[str, FakeTelegram] = WeakValueDictionary()
+
+
+class TelegramDriver:
+    def __init__(self, chat: TelegramChat) -> None:
+        self.chat = chat
+
+    async def send(self, text: str) -> list[Reply]:
+        return self._checked(await self.chat.send(text))
+
+    async def press(self, button: Button) -> list[Reply]:
+        from bot.scripts import Failure
+
+        if self.chat.server.keyboard_of(self.chat.chat_id, button.data) is None:
+            raise Failure(f"no message in the chat shows the button {button.label!r}")
+        return self._checked(await self.chat.press_button(button))
+
+    def _checked(self, replies: list[Reply]) -> list[Reply]:
+        from bot.scripts import Failure
+
+        problems = [repr(e) for e in self.chat.errors] + [
+            c.method for c in self.chat.server.refused
+        ]
+        if problems:
+            raise Failure(f"Telegram channel errors: {problems}")
+        return replies
+
+    async def close(self) -> None:
+        application = self.chat.application
+        await application.post_shutdown(application)  # type: ignore[misc]
+        await application.shutdown()
+
+
+async def start_fake(app: App, server: FakeTelegram) -> Application:  # type: ignore[type-arg]
+    """Initialise as ``aspel-bot run`` does (getMe, then post_init: the command menu)."""
+    application = fake_application(app, server)
+    await application.initialize()
+    await application.post_init(application)  # type: ignore[misc]
+    return application
+
+
+async def telegram_driver(app: App) -> TelegramDriver:
+    url = app.settings.database_url
+    server = _SERVERS.get(url)
+    if server is None:
+        server = _SERVERS[url] = FakeTelegram()
+    return TelegramDriver(TelegramChat(await start_fake(app, server), server))
