@@ -18,6 +18,7 @@ from bot.domain.catalogue import default_catalogue
 from bot.domain.passwords import Argon2Hasher
 from bot.domain.portal import Portal
 from bot.domain.ports import PasswordHasher
+from bot.handoff.hours import BusinessHours
 from bot.i18n import Translator, translator
 from bot.mail_relay import OutboxRelay, transport_from_settings
 from bot.settings import Settings
@@ -75,6 +76,7 @@ async def build(
         translate=t,
         clock=clock,
         idle_timeout=timedelta(minutes=settings.idle_timeout_minutes),
+        hours=BusinessHours.parse(settings.business_hours, settings.timezone),
     )
     relay = OutboxRelay(db, transport_from_settings(settings), clock)
     return App(settings, db, t, portal, store, engine, relay, hasher, clock)

@@ -21,6 +21,9 @@ COMMAND_MODULES: dict[str, str] = {
     "diagram": "bot.diagram",
     "report": "bot.report",
     "test-script": "bot.scripts",
+    "tickets": "bot.handoff.tickets",
+    "transcript": "bot.handoff.transcript",
+    "script-from-transcript": "bot.handoff.scripting",
     "understand": "bot.nlu.cli",
 }
 

@@ -54,7 +54,7 @@ class Dialogue:
     replies: list[Reply] = field(default_factory=list)
     flow: list[FlowEvent] = field(default_factory=list)
     handoff_reason: str | None = None  # set when this update asks for an advisor
-    handoff_closed: bool = False
+    handoff_closed: str | None = None  # "closed" (by the advisor) or "left" (by the customer)
     # (journey, product) as the trigger found them: a ``before`` callback may drop the journey
     left: tuple[str | None, str | None] = (None, None)
 
@@ -93,6 +93,8 @@ class Dialogue:
                 )
             )
             self.slots.pop("misses", None)
+            if self.slots.get("advisor_offer", {}).get("at") != State[dest].value:
+                self.slots.pop("advisor_offer", None)
         self.prompt()
 
     # --- conditions ---------------------------------------------------------------------
@@ -182,12 +184,27 @@ class Dialogue:
             upgrade_to=row.upgrade_to,
         )
 
+    def offer_advisor(self, reason: str, step: State, **context: str) -> None:
+        """Remember why the bot just offered an advisor, for the ticket if the customer accepts."""
+        at = self.state.value
+        self.slots["advisor_offer"] = {"reason": reason, "at": at, "step": step.value, **context}
+
     def open_handoff(self, event: EventData) -> None:
-        self.handoff_reason = event.kwargs.get("reason", "asked")
-        self.slots["handoff_from"] = self.state.value
+        offer = self.slots.pop("advisor_offer", {})
+        if offer.get("at") != self.state.value:
+            offer = {}
+        self.handoff_reason = (
+            event.kwargs.get("reason")
+            or offer.get("reason")
+            or HANDOFF_REASONS.get(self.state, "asked")
+        )
+        self.slots["handoff_from"] = offer.get("step", self.state.value)
+        self.slots.update({k: offer[k] for k in ("product", "serial") if k in offer})
+        if self.handoff_reason == "stuck":
+            self.say("handoff-intro-stuck")
 
     def close_handoff(self, event: EventData) -> None:
-        self.handoff_closed = True
+        self.handoff_closed = "left" if event.event.name == "leave_handoff" else "closed"
         self.slots.pop("handoff_from", None)
 
     # --- saying what happened -----------------------------------------------------------
@@ -227,6 +244,7 @@ class Dialogue:
         until: datetime = event.kwargs["until"]
         minutes = max(1, round((until - self.now).total_seconds() / 60))
         self.say("login-locked", minutes=minutes)
+        self.offer_advisor("locked", State.LOGIN_PASSWORD)
 
     def say_recovery_sent(self, event: EventData) -> None:
         self.say("recovery-sent")
@@ -261,7 +279,10 @@ class Dialogue:
         self.say("upgrade-no-path", system=row.product_name, version=row.version)
 
     def say_physical_box(self, event: EventData) -> None:
-        self.say("cda-physical", system=self._row(event).product_name)
+        row = self._row(event)
+        advisor = kb.rows(kb.advisor(self.t))
+        self.say("cda-physical", buttons=advisor, system=row.product_name)
+        self.offer_advisor("physical_box", self.state, product=row.product, serial=row.serial)
 
     def say_serial_rejected(self, event: EventData) -> None:
         error: errors.SerialError = event.kwargs["error"]
@@ -404,6 +425,9 @@ HELP_KEYS: dict[State, str] = {
     State.CDA_CONFIRM: "help-cda",
     State.HANDOFF: "help-handoff",
 }
+
+# Why a customer asks for an advisor at a step where the bot has just said it cannot finish.
+HANDOFF_REASONS: dict[State, str] = {State.LICENCE_UPGRADE: "licence"}
 
 REFUSAL_KEYS: dict[type, str] = {
     errors.LicenceNeedsPurchase: "licence-upgrade-refused",

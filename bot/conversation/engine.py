@@ -15,10 +15,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from weakref import WeakValueDictionary
 
+from bot.conversation import redaction
 from bot.conversation.dialogue import Dialogue, Translate
 from bot.conversation.messages import Inbound, Outcome, Reply
 from bot.conversation.steps import Portal, Step, Steps, command_of
 from bot.fsm import MENU_LIKE, State
+from bot.handoff.hours import BusinessHours
 from bot.storage.conversations import Changes, ConversationStore, StoredConversation
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,7 @@ MAX_TEXT = 4096  # Telegram's own limit for one message
 TRANSCRIPT_TEXT = 2000  # what a transcript keeps of one customer message
 MISSES_BEFORE_ADVISOR = 3
 STATE_VERSION = 1
+CLOSE_COMMAND = "/cerrar"  # what the advisor typed to hand the customer back, as transcribed
 # Stored state names of earlier releases -> today's state (see ``restore_state``).
 RENAMED_STATES: dict[str, State] = {}
 
@@ -48,19 +51,35 @@ class Engine:
         translate: Translate,
         clock: Callable[[], datetime],
         idle_timeout: timedelta,
+        hours: BusinessHours | None = None,
     ) -> None:
         self.store = store
         self.steps = Steps(portal)
         self.t = translate
         self.clock = clock
         self.idle_timeout = idle_timeout
+        self.hours = hours
+        self.marker = translate("transcript-hidden-password")  # stands for a hidden password
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
-    async def handle(self, inbound: Inbound) -> Outcome:
-        lock = self._locks.get(inbound.chat_id)
+    def _lock(self, chat_id: str) -> asyncio.Lock:
+        lock = self._locks.get(chat_id)
         if lock is None:
-            lock = self._locks[inbound.chat_id] = asyncio.Lock()
-        async with lock:
+            lock = self._locks[chat_id] = asyncio.Lock()
+        return lock
+
+    async def advisor_says(self, chat_id: str, text: str) -> Outcome:
+        """An advisor's message for a customer in handoff; no replies if the chat is not there."""
+        async with self._lock(chat_id):
+            return await self._advisor_turn(chat_id, text, None)
+
+    async def hand_back(self, chat_id: str) -> Outcome:
+        """The advisor closes the case: the bot owns the chat again and tells the customer."""
+        async with self._lock(chat_id):
+            return await self._advisor_turn(chat_id, CLOSE_COMMAND, "handed_back")
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        async with self._lock(inbound.chat_id):
             try:
                 return await self._handle(inbound)
             except Exception:
@@ -85,6 +104,8 @@ class Engine:
             await self._react(d, inbound, outcome)
         if d.slots.get("misses", 0) >= MISSES_BEFORE_ADVISOR and d.state is not State.HANDOFF:
             d.fire("advisor", reason="stuck")
+        if d.handoff_reason:
+            self._tell_opening(d, now)
         self._remember_offered(d)
         outcome.replies = d.replies
         outcome.state = d.state.value
@@ -108,6 +129,38 @@ class Engine:
             step = await self.steps.on_text(d, inbound.text, chat)
         if step is not None and not d.fire(step.trigger, **step.kwargs):
             d.fire("unrecognized")
+
+    async def _advisor_turn(self, chat_id: str, text: str, trigger: str | None) -> Outcome:
+        now = self.clock()
+        stored = await self.store.load(chat_id)
+        if stored is None or restore_state(stored.state) is not State.HANDOFF:
+            return Outcome(state=stored.state if stored else "")
+        d = Dialogue(State.HANDOFF, stored.slots, stored.account_id, self.t, now)
+        if trigger is None:  # the advisor's words reach the customer, not as the bot's
+            d.say("handoff-advisor-says", text=text)
+            replies, d.replies = d.replies, []
+        else:
+            d.fire(trigger)
+            self._remember_offered(d)
+            replies = d.replies
+        said = {
+            "chat_id": chat_id,
+            "at": now,
+            "who": "asesor",
+            "kind": "command" if trigger else "text",
+            "text": redaction.staff_text(text[:TRANSCRIPT_TEXT]),
+            "button": None,
+            "state": State.HANDOFF.value,
+        }
+        await self.store.save(self._changes(stored, d, said, now))
+        return Outcome(replies=replies, state=d.state.value)
+
+    def _tell_opening(self, d: Dialogue, now: datetime) -> None:
+        """Outside business hours, say when an advisor will answer."""
+        if self.hours is None or self.hours.is_open(now):
+            return
+        opening = self.hours.next_opening(now)
+        d.say("handoff-after-hours", when=opening.when, weekday=opening.weekday, time=opening.time)
 
     async def _pressed(self, d: Dialogue, data: str, chat: str) -> Step | None:
         if data not in {offered[0] for offered in d.slots.get("offered", [])}:
@@ -150,7 +203,7 @@ class Engine:
                 "at": now,
                 "who": "bot",
                 "kind": "text",
-                "text": reply.text,
+                "text": redaction.staff_text(reply.text),
                 "button": None,
                 "state": d.state.value,
             }
@@ -174,10 +227,10 @@ class Engine:
             flow=flow,
             ticket=self._ticket(d, chat, now) if d.handoff_reason else None,
             close_tickets=now if d.handoff_closed else None,
+            close_status=d.handoff_closed or "closed",
         )
 
-    @staticmethod
-    def _inbound_event(d: Dialogue, inbound: Inbound, now: datetime) -> dict[str, Any]:
+    def _inbound_event(self, d: Dialogue, inbound: Inbound, now: datetime) -> dict[str, Any]:
         before = d.state
         event: dict[str, Any] = {
             "chat_id": inbound.chat_id,
@@ -194,10 +247,13 @@ class Engine:
                 "button": inbound.button[:64],
             }
         text = inbound.text or ""
-        if before is State.LOGIN_PASSWORD and _is_typed(inbound):
+        if redaction.is_password_turn(before, _is_typed(inbound)):
             return event | {"kind": "secret", "text": ""}  # never the password itself
         kind = "command" if command_of(text) is not None else "text"
-        return event | {"kind": kind, "text": text[:TRANSCRIPT_TEXT]}
+        return event | {
+            "kind": kind,
+            "text": redaction.customer_text(text[:TRANSCRIPT_TEXT], before, self.marker),
+        }
 
     @staticmethod
     def _ticket(d: Dialogue, chat: str, now: datetime) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.bootstrap import App
+from bot.handlers import support
 from bot.handlers.customer import CustomerChat
 from bot.handlers.errors import error_handler
 
@@ -24,6 +25,7 @@ def register(application: Application, app: App) -> CustomerChat:  # type: ignor
     # 1. The support group (advisor handoff, bot/handlers/support.py) goes first: its chat is a
     #    group, which step 5 would refuse. It may watch customers' outcomes (tickets, text for
     #    the advisor) through ``customer.listeners``. Its one line goes here:
+    support.register(application, app, customer)
 
     application.add_handlers(
         [

@@ -54,6 +54,7 @@ class Changes:
     flow: list[dict[str, Any]] = field(default_factory=list)
     ticket: dict[str, Any] | None = None
     close_tickets: datetime | None = None  # close the chat's open tickets at this time
+    close_status: str = "closed"  # "closed" by an advisor, "left" by the customer
 
 
 class ConversationStore:
@@ -92,7 +93,7 @@ class ConversationStore:
                     update(tickets)
                     .where(tickets.c.chat_id == changes.conversation.chat_id)
                     .where(tickets.c.status == "open")
-                    .values(status="closed", closed_at=changes.close_tickets)
+                    .values(status=changes.close_status, closed_at=changes.close_tickets)
                 )
             if changes.ticket is not None:
                 result = await conn.execute(insert(tickets).values(**changes.ticket))
