@@ -43,6 +43,7 @@ class CustomerChat:
         self.t = app.translate
         self.listeners: list[OutcomeListener] = []
         self._asked_secret: set[int] = set()  # chats whose last replies asked for a password
+        self._keyboards = outgoing.ShownKeyboards()
 
     async def text(self, update: Update, context: Context) -> None:
         """Typed text and commands in a private chat."""
@@ -90,6 +91,7 @@ class CustomerChat:
         outcome = await self.engine.handle(inbound)
         acted = not (outcome.replies and outcome.replies[0].key in NOT_CHOSEN)
         await outgoing.settle_pressed(query, self._chosen if acted else None)
+        self._keyboards.settled(chat.id, query.message.message_id)
         await self._reply(context.bot, chat, inbound, outcome)
 
     def _chosen(self, text: str, label: str) -> str:
@@ -99,7 +101,8 @@ class CustomerChat:
         if outcome.replies and _private(chat):
             asked = any(reply.secret_prompt for reply in outcome.replies)
             (self._asked_secret.add if asked else self._asked_secret.discard)(chat.id)
-        await outgoing.send_replies(bot, chat.id, outcome.replies)
+        sent = await outgoing.send_replies(bot, chat.id, outcome.replies)
+        await self._keyboards.shown(bot, chat.id, sent)
         for listener in self.listeners:
             await listener(bot, inbound, outcome)
 

@@ -9,6 +9,7 @@ the turn goes on.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -41,9 +42,39 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply]) -> None:
-    for reply in replies:
+async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply]) -> list[Message]:
+    return [
         await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+        for reply in replies
+    ]
+
+
+class ShownKeyboards:
+    """Per chat, the last message showing a keyboard, so that it can be taken down when a newer
+    one appears (customers often type instead of pressing). Bounded: a chat forgotten only keeps
+    a stale keyboard, which the engine answers kindly anyway."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self._last: OrderedDict[int, int] = OrderedDict()
+
+    def settled(self, chat_id: int, message_id: int) -> None:
+        if self._last.get(chat_id) == message_id:
+            del self._last[chat_id]
+
+    async def shown(self, bot: Bot, chat_id: int, sent: Sequence[Message]) -> None:
+        with_keyboard = [m.message_id for m in sent if m.reply_markup is not None]
+        if not with_keyboard:
+            return
+        older = self._last.pop(chat_id, None)
+        self._last[chat_id] = with_keyboard[-1]
+        if len(self._last) > self.limit:
+            self._last.popitem(last=False)
+        if older is not None:
+            await best_effort(
+                "remove keyboard",
+                lambda: bot.edit_message_reply_markup(chat_id, older, reply_markup=None),
+            )
 
 
 async def best_effort(what: str, call: Callable[[], Awaitable[Any]]) -> bool:

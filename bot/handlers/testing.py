@@ -21,6 +21,7 @@ from typing import Any
 from weakref import WeakValueDictionary
 
 from telegram import Update
+from telegram.error import TimedOut
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import BaseRequest, RequestData
 
@@ -82,6 +83,10 @@ class FakeTelegram:
         """The next call of ``method`` fails (``retry_after=…`` makes it a 429 flood wait)."""
         description = description or ("Too Many Requests: retry later" if code == 429 else "")
         self.failures.append((method, ApiError(code, description or "Bad Request", **params)))
+
+    def time_out_next(self, method: str) -> None:
+        """The next call of ``method`` never gets an answer (PTB raises ``TimedOut``)."""
+        self.failures.append((method, ApiError(0, "timed out")))
 
     def chat(self, chat_id: int, kind: str = "") -> JSON:
         kind = kind or ("private" if chat_id > 0 else "supergroup")
@@ -249,6 +254,8 @@ class RecordingRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         params = request_data.parameters if request_data is not None else {}
         code, payload = self.server.answer(url.rsplit("/", 1)[-1], dict(params))
+        if code == 0:
+            raise TimedOut()
         return code, json.dumps(payload).encode()
 
 

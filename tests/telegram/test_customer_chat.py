@@ -1,0 +1,203 @@
+"""The customer's chat through PTB's own ``process_update`` and a Bot API that records calls."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import select, text
+from telegram.ext import Application
+
+from bot.bootstrap import App
+from bot.conversation.messages import Button
+from bot.handlers.testing import (
+    BOT_USER,
+    DOCUMENT,
+    PHOTO,
+    STICKER,
+    VOICE,
+    FakeTelegram,
+    TelegramChat,
+)
+from bot.storage.schema import outbox, serials
+from tests.telegram.conftest import PASSWORD, log_in
+
+
+async def test_menu_comes_with_an_inline_keyboard(chat: TelegramChat) -> None:
+    [menu] = await chat.send("/start")
+    assert "Mi cuenta Aspel" in menu.text
+    assert [b.data for b in menu.all_buttons()][:2] == ["m:upgrade", "m:cda"]
+    assert all(len(b.data.encode()) <= 64 for b in menu.all_buttons())
+
+
+async def test_a_press_is_answered_and_its_keyboard_settled(
+    chat: TelegramChat, server: FakeTelegram
+) -> None:
+    await chat.send("/start")
+    menu_id = server.keyboard_of(chat.chat_id, "m:upgrade")
+    await chat.press("Actualizar")
+    assert [c.method for c in chat.calls] == [
+        "answerCallbackQuery",
+        "editMessageText",
+        "sendMessage",
+    ]
+    edited = server.messages[(chat.chat_id, menu_id)]  # type: ignore[index]
+    assert "reply_markup" not in edited
+    assert edited["text"].endswith("✔ Actualizar mi número de serie")
+    assert "usuario" in chat.text
+
+
+async def test_commands_menu_is_set_in_spanish_at_start_up(
+    server: FakeTelegram, chat: object
+) -> None:
+    [call] = server.of("setMyCommands")
+    names = [c["command"] for c in call.params["commands"]]
+    assert names == ["start", "menu", "cancelar", "ayuda", "asesor", "salir"]
+    assert "asesor" not in {c["description"] for c in call.params["commands"]}
+    assert any("persona" in c["description"] for c in call.params["commands"])
+
+
+async def test_password_is_deleted_at_once_and_never_logged_or_stored(
+    chat: TelegramChat, server: FakeTelegram, app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await chat.send("/start")
+    await chat.press("Actualizar")
+    await chat.send("mmendez")
+    await chat.send(PASSWORD)
+    methods = [c.method for c in chat.calls]
+    assert methods[:2] == ["sendChatAction", "deleteMessage"]  # typing, then delete, then say
+    assert chat.calls[1].params["message_id"] == chat.last_sent
+    assert (chat.chat_id, chat.last_sent) not in server.messages
+    assert "Bienvenido(a), Magdalena" in chat.text
+    assert PASSWORD not in caplog.text
+    assert not any(PASSWORD in str(r.args) + str(r.msg) for r in caplog.records)
+    assert not any(PASSWORD in str(c.params) for c in server.calls)
+    async with app.db.connect() as conn:
+        tables = (
+            await conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        ).scalars()
+        for table in list(tables):
+            rows = (await conn.execute(text(f'SELECT * FROM "{table}"'))).all()
+            assert not any(PASSWORD in str(row) for row in rows), table
+
+
+async def test_a_command_at_the_password_step_is_not_deleted(chat: TelegramChat) -> None:
+    await chat.send("/start")
+    await chat.press("Actualizar")
+    await chat.send("mmendez")
+    await chat.send("/cancelar")
+    assert "deleteMessage" not in [c.method for c in chat.calls]
+
+
+async def test_forged_and_past_buttons_act_on_nothing(
+    chat: TelegramChat, server: FakeTelegram, app: App
+) -> None:
+    await log_in(chat)
+    modality_message = server.keyboard_of(chat.chat_id, "mod:subscription")
+    await chat.press("Suscripciones")
+    serial_list = server.keyboard_of(chat.chat_id, "s:CLSNRR123456")
+    # another customer's serial (jlopez's), pressed on the list mmendez is looking at
+    await chat.press_button(Button("x", "s:SKSNLC650127"), serial_list)
+    assert "ya no está vigente" in chat.text
+    labels = [b.label for reply in chat.replies for b in reply.all_buttons()]
+    assert any("CLSNRR123456" in label for label in labels)  # the same step again
+    assert not any("Aceptar" in label for label in labels)
+    # a past step's button, pressed on its old message
+    await chat.press_button(Button("Suscripciones", "mod:subscription"), modality_message)
+    assert "ya no está vigente" in chat.text
+    async with app.db.connect() as conn:
+        assert (await conn.execute(select(outbox.c.id))).all() == []
+        owners = (await conn.execute(select(serials.c.serial))).scalars().all()
+    assert not any(s.startswith("SLSNLC") for s in owners)
+    await chat.press("CLSNRR123456")  # the real list still works
+    assert "Aceptar" in " ".join(b.label for r in chat.replies for b in r.all_buttons())
+
+
+async def test_a_typed_turn_takes_down_the_previous_keyboard(
+    chat: TelegramChat, server: FakeTelegram
+) -> None:
+    await chat.send("/start")
+    old_menu = server.keyboard_of(chat.chat_id, "m:cda")
+    await chat.send("/start")
+    assert [c.method for c in chat.calls] == ["sendMessage", "editMessageReplyMarkup"]
+    assert "reply_markup" not in server.messages[(chat.chat_id, old_menu)]  # type: ignore[index]
+    assert len(chat.offered()) == 5
+
+
+async def test_a_stale_press_only_loses_its_keyboard(
+    chat: TelegramChat, server: FakeTelegram
+) -> None:
+    await chat.send("/start")
+    await chat.press("Actualizar")
+    old_menu = server.keyboard_of(chat.chat_id, "nav:back")
+    await chat.send("/menu")
+    await chat.press_button(Button("Volver", "nav:back"), old_menu)
+    assert "ya no está vigente" in chat.text
+    message = server.messages[(chat.chat_id, old_menu)]  # type: ignore[index]
+    assert "reply_markup" not in message and "✔" not in message["text"]
+
+
+@pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "document"])
+async def test_media_get_a_friendly_reply(chat: TelegramChat, kind: str) -> None:
+    media = {"sticker": STICKER, "photo": PHOTO, "voice": VOICE, "document": DOCUMENT}[kind]
+    await chat.send(**{kind: media})
+    assert "solo entiendo texto" in chat.text
+
+
+async def test_edits_are_not_read(chat: TelegramChat) -> None:
+    await chat.send("/start")
+    first = chat.last_sent
+    await chat.send("hola")
+    await chat.edit(first, "/asesor")  # type: ignore[arg-type]
+    [note] = chat.replies
+    assert "editaste" in note.text and "asesor" not in note.text.lower().replace("editaste", "")
+
+
+async def test_groups_refuse_and_never_read_a_login(
+    application: Application, server: FakeTelegram, app: App
+) -> None:
+    group = TelegramChat(application, server, chat_id=-1001234, kind="supergroup")
+    for said in ["/start", "mmendez", PASSWORD]:
+        await group.send(said)
+        assert "chat privado" in group.text
+        assert not group.replies[0].buttons
+    assert not server.of("deleteMessage") and not server.of("sendChatAction")
+    async with app.db.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM conversations"))).scalar() == 0
+        assert PASSWORD not in str(
+            (await conn.execute(text("SELECT * FROM transcript_events"))).all()
+        )
+
+
+async def test_a_press_in_a_group_is_refused(
+    application: Application, server: FakeTelegram
+) -> None:
+    private = TelegramChat(application, server)
+    await private.send("/start")
+    group = TelegramChat(application, server, chat_id=-1005, kind="group")
+    await group.send("/start")
+    menu = server.store(
+        group.chat_id,
+        BOT_USER,
+        text="menu",
+        reply_markup={"inline_keyboard": [[{"text": "Actualizar", "callback_data": "m:upgrade"}]]},
+    )
+    await group.press_button(Button("Actualizar", "m:upgrade"), menu["message_id"])
+    assert "chat privado" in group.text
+
+
+async def test_channel_posts_are_refused(application: Application, server: FakeTelegram) -> None:
+    channel = TelegramChat(application, server, chat_id=-1009, kind="channel")
+    await channel.send("/start")
+    assert "chat privado" in channel.text
+
+
+async def test_accepting_shows_typing_and_upgrades(chat: TelegramChat) -> None:
+    await log_in(chat)
+    await chat.press("Suscripciones")
+    await chat.press("CLSNRR123456")
+    await chat.press("Aceptar")
+    assert [c.method for c in chat.calls][:2] == ["answerCallbackQuery", "sendChatAction"]
+    assert "CMSNRR" in chat.text
+    assert not chat.errors
