@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import click
 from telegram import BotCommand
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
 from telegram.request import BaseRequest
 
@@ -40,6 +41,7 @@ COMMAND_KEYS = {  # literal ids, so the locale checks see them
 ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "callback_query"]
 RETRIES_ON_FLOOD = 3  # RetryAfter (429): wait as told, then try again
 CONCURRENT_UPDATES = 256
+BOOT_RETRIES = 3  # Telegram unreachable at start-up: retry a little, then say so and exit
 NOISY_LOGGERS = ("httpx", "httpcore")  # httpx logs request URLs, and they hold the token
 
 
@@ -163,7 +165,9 @@ def serve(settings: Settings, webhook: Webhook | None) -> None:
         application = build_application(app)
         if webhook is None:
             log.info("Telegram: long polling")
-            application.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
+            application.run_polling(
+                allowed_updates=ALLOWED_UPDATES, bootstrap_retries=BOOT_RETRIES, close_loop=False
+            )
         else:
             log.info("Telegram: webhook on %s:%d/%s", webhook.listen, webhook.port, webhook.path)
             application.run_webhook(
@@ -173,6 +177,7 @@ def serve(settings: Settings, webhook: Webhook | None) -> None:
                 webhook_url=webhook.url,
                 secret_token=webhook.secret_token,
                 allowed_updates=ALLOWED_UPDATES,
+                bootstrap_retries=BOOT_RETRIES,
                 close_loop=False,
             )
     finally:
@@ -213,4 +218,12 @@ def command(
     if webhook_url:
         webhook = Webhook(webhook_url, listen, port, secret_token or secrets.token_urlsafe(32))
     configure_logging(settings, webhook.secret_token if webhook else "")
-    serve(settings, webhook)
+    try:
+        serve(settings, webhook)
+    except InvalidToken:
+        click.echo("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather.", err=True)
+        sys.exit(1)
+    except NetworkError as error:
+        api = settings.telegram_api_base_url or "https://api.telegram.org"
+        click.echo(f"Cannot reach the Bot API at {api} ({type(error).__name__}).", err=True)
+        sys.exit(1)
