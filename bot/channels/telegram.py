@@ -57,12 +57,12 @@ class Lifecycle:
     relay: bool = True
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
 
-    async def started(self, application: Application) -> None:  # type: ignore[type-arg]
+    async def started(self, application: Application) -> None:
         await application.bot.set_my_commands(commands(self.app.translate))
         if self.relay:
             self._task = asyncio.create_task(self.app.relay.run_forever(), name="outbox_relay")
 
-    async def stopped(self, application: Application) -> None:  # type: ignore[type-arg]
+    async def stopped(self, application: Application) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -75,9 +75,9 @@ def build_application(
     *,
     token: str | None = None,
     request: BaseRequest | None = None,
-    rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
+    rate_limiter: BaseRateLimiter | None = None,
     relay: bool = True,
-) -> Application:  # type: ignore[type-arg]
+) -> Application:
     settings = app.settings
     if token is None:
         assert settings.telegram_bot_token is not None, "TELEGRAM_BOT_TOKEN is not set"

@@ -20,10 +20,10 @@ GROUP_TEXT = ((NEW_MESSAGE & filters.ChatType.GROUPS) | filters.UpdateType.CHANN
 )
 
 
-def register(application: Application, app: App) -> CustomerChat:  # type: ignore[type-arg]
+def register(application: Application, app: App) -> CustomerChat:
     customer = CustomerChat(app)
     # 1. The support group (advisor handoff, bot/handlers/support.py) goes first: its chat is a
-    #    group, which step 5 would refuse. It may watch customers' outcomes (tickets, text for
+    #    group, which step 6 would refuse. It may watch customers' outcomes (tickets, text for
     #    the advisor) through ``customer.listeners``. Its one line goes here:
     support.register(application, app, customer)
 

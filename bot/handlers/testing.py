@@ -262,7 +262,7 @@ class RecordingRequest(BaseRequest):
 # --- one customer, as a transcript ----------------------------------------------------------
 
 
-def fake_application(app: App, server: FakeTelegram) -> Application:  # type: ignore[type-arg]
+def fake_application(app: App, server: FakeTelegram) -> Application:
     """The real Application of ``aspel-bot run``, over the fake server, relay not started.
     The rate limiter does not throttle (tests are bursts) but retries flood waits as in
     production."""
@@ -279,7 +279,7 @@ class TelegramChat:
 
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: Application,
         server: FakeTelegram,
         chat_id: int = 4242,
         kind: str = "",
@@ -414,7 +414,7 @@ class TelegramDriver:
         await application.shutdown()
 
 
-async def start_fake(app: App, server: FakeTelegram) -> Application:  # type: ignore[type-arg]
+async def start_fake(app: App, server: FakeTelegram) -> Application:
     """Initialise as ``aspel-bot run`` does (getMe, then post_init: the command menu)."""
     application = fake_application(app, server)
     await application.initialize()
