@@ -3,8 +3,9 @@
 - The answer at the password step is never stored: the engine records a ``secret`` event with
   empty text (``is_password_turn``), whatever the customer typed.
 - A password typed elsewhere is caught when it is announced ("password: ...", "mi clave es
-  ...", the same with the Spanish word for password) and, at the user-name step, when a second word follows the user name (people
-  paste "user password" in one message). The word is replaced by the locale's marker.
+  ...", the same with the Spanish word for password) and, at the user-name step, when a second
+  word follows the user name (people paste "user password" in one message). The word is
+  replaced by the locale's marker.
 - Activation codes (CDA, ``7QK2-M9XA-4D3F-PL8C``) are masked to their last group, in customer,
   advisor and bot text alike. Serial numbers and e-mail addresses are kept: the advisor needs them.
 """

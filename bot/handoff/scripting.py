@@ -2,8 +2,9 @@
 
 Each customer event of the ticket's transcript becomes a turn (``user:`` for typed text,
 ``press:`` for a button, by its label); the bot's replies to it become ``expect`` fragments: the
-first line of each reply, made a ``re:`` pattern where it holds what changes from run to run
-(a serial generated during the conversation, a date, a count of minutes). Replies that depend
+first line of each reply, and each line giving a serial generated during the conversation, made
+a ``re:`` pattern where they hold what changes from run to run (such a serial, a date, a count
+of minutes). Replies that depend
 on the clock (the after-hours notice) are left out; a session that expired gets a ``wait``.
 Advisor messages cannot be replayed and are left out, as is what the bot said after them.
 
@@ -98,13 +99,20 @@ class ScriptWriter:
         return [self._tidy(t) for t in turns]
 
     def _expect(self, turn: dict[str, Any], text: str, known: set[str]) -> None:
+        """The reply's first line, and any line that gives a serial generated just now."""
         line = first_line(text)
         generated = set(SERIAL_IN_TEXT.findall(text)) - known
-        known.update(SERIAL_IN_TEXT.findall(text))
+        known.update(generated)
         if fold(line) == self.expired_line:
             turn["wait"] = math.ceil(turn["_gap"] / 60) + 1
-        if line and fold(line) not in self.clock_lines:
-            turn.setdefault("expect", []).append(self.fragment(line, generated))
+        if not line or fold(line) in self.clock_lines:
+            return
+        lines = [line] + [
+            other.strip()
+            for other in text.splitlines()[1:]
+            if any(serial in other for serial in generated)
+        ]
+        turn.setdefault("expect", []).extend(self.fragment(one, generated) for one in lines)
 
     @staticmethod
     def _tidy(turn: dict[str, Any]) -> dict[str, Any]:

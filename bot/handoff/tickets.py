@@ -63,7 +63,7 @@ class TicketStore:
             row = (await conn.execute(query)).first()
         return _ticket(row) if row is not None else None
 
-    async def list(self, status: str = "open") -> list[Ticket]:
+    async def by_status(self, status: str = "open") -> list[Ticket]:
         query = select(tickets).order_by(tickets.c.id)
         if status == "open":
             query = query.where(tickets.c.status == "open")
@@ -153,7 +153,7 @@ async def _list(database_url: str, status: str) -> list[Ticket]:
 
     engine = create_engine(database_url)
     try:
-        return await TicketStore(engine).list(status)
+        return await TicketStore(engine).by_status(status)
     finally:
         await engine.dispose()
 
