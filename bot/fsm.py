@@ -56,12 +56,23 @@ BACK: dict[State, State] = {
 }
 
 
+# Where a customer may start (or switch to) a journey: the menu, and any step once logged in.
+JOURNEY_STARTS = [
+    *MENU_LIKE,
+    State.CHOOSE_MODALITY,
+    State.CHOOSE_SERIAL,
+    State.UPGRADE_TERMS,
+    State.LICENCE_UPGRADE,
+    State.CDA_CONFIRM,
+]
+
+
 def _journey(trigger: str, journey_callback: str) -> list[dict[str, Any]]:
-    """Starting a journey from the menu: straight to the lists if logged in, else log in."""
+    """Starting a journey: straight to the lists if logged in, else log in first."""
     return [
         {
             "trigger": trigger,
-            "source": list(MENU_LIKE),
+            "source": JOURNEY_STARTS,
             "dest": State.CHOOSE_MODALITY,
             "conditions": "is_logged_in",
             "before": journey_callback,
@@ -100,6 +111,10 @@ TRANSITIONS: list[dict[str, Any]] = [
         "after": "say_expired",
     },
     {"trigger": "help", "source": EVERYWHERE, "dest": None, "after": "say_help"},
+    # answers that leave the customer where they were: a FAQ, a greeting, thanks
+    {"trigger": "faq", "source": EVERYWHERE, "dest": None, "after": "say_faq"},
+    {"trigger": "greet", "source": EVERYWHERE, "dest": None, "after": "say_greeting"},
+    {"trigger": "thank", "source": EVERYWHERE, "dest": None, "after": "say_thanks"},
     {"trigger": "unrecognized", "source": EVERYWHERE, "dest": None, "after": "say_unrecognized"},
     *[{"trigger": "back", "source": src, "dest": dst} for src, dst in BACK.items()],
     {"trigger": "back", "source": list(MENU_LIKE), "dest": State.MENU},

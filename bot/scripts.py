@@ -140,6 +140,9 @@ class Script:
         for number, turn in enumerate(raw["turns"], 1):
             if not isinstance(turn, dict) or set(turn) - TURN_KEYS:
                 raise ScriptError(f"{path}: turn {number}: unknown keys in {turn!r}")
+            for key in ("user", "press"):
+                if isinstance(turn.get(key), bool):  # YAML reads a bare no/yes/on/off as a boolean
+                    raise ScriptError(f'{path}: turn {number}: quote the text, e.g. {key}: "no"')
         return cls(
             path=path,
             name=raw.get("name", path.stem),

@@ -145,13 +145,19 @@ class Dialogue:
         self.account_id = None
         self.slots.clear()
 
+    def _begin(self, journey: str, event: EventData) -> None:
+        """Start a journey, remembering a product or serial the customer already named."""
+        self._keep_only("name", "email", "user")
+        self.slots["journey"] = journey
+        for hint in ("product", "serial"):
+            if event.kwargs.get(hint):
+                self.slots[f"hint_{hint}"] = event.kwargs[hint]
+
     def begin_upgrade(self, event: EventData) -> None:
-        self._keep_only("name", "email", "user", "hint_product", "hint_serial")
-        self.slots["journey"] = "upgrade"
+        self._begin("upgrade", event)
 
     def begin_cda(self, event: EventData) -> None:
-        self._keep_only("name", "email", "user", "hint_product", "hint_serial")
-        self.slots["journey"] = "cda"
+        self._begin("cda", event)
 
     def begin_recovery(self, event: EventData) -> None:
         self._keep_only("name", "email", "user")
@@ -220,6 +226,15 @@ class Dialogue:
 
     def say_help(self, event: EventData) -> None:
         self.say(HELP_KEYS.get(self.state, "help-menu"))
+
+    def say_faq(self, event: EventData) -> None:
+        self.say(event.kwargs["key"])
+
+    def say_greeting(self, event: EventData) -> None:
+        self.say("greeting-reply")
+
+    def say_thanks(self, event: EventData) -> None:
+        self.say("thanks-reply")
 
     def say_unrecognized(self, event: EventData) -> None:
         self.slots["misses"] = self.slots.get("misses", 0) + 1

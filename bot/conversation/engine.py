@@ -129,6 +129,10 @@ class Engine:
             step = await self.steps.on_text(d, inbound.text, chat)
         if step is not None and not d.fire(step.trigger, **step.kwargs):
             d.fire("unrecognized")
+        if d.state is State.CHOOSE_MODALITY and (
+            "hint_product" in d.slots or "hint_serial" in d.slots
+        ):
+            await self.steps.follow_hints(d)
 
     async def _advisor_turn(self, chat_id: str, text: str, trigger: str | None) -> Outcome:
         now = self.clock()

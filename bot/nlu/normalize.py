@@ -28,7 +28,7 @@ _SOUND_RULES = (
 )
 
 
-unidecode("áéíóúüñ¿¡çàè€")  # load its Latin tables now, not on the first customer message
+unidecode("".join(map(chr, range(0xA1, 0x100))))  # load its Latin tables now, not on the first customer message
 
 
 def sound_key(word: str) -> str:

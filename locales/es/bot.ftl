@@ -176,3 +176,11 @@ terminal-mail-saved = { $count ->
 ## --- When something breaks on our side ---------------------------------------------------
 
 internal-error = Uy, algo falló de nuestro lado y no pude completar eso. Tu información está a salvo; inténtalo de nuevo en un momento o escribe /asesor para hablar con una persona.
+
+## --- Small talk and questions ----------------------------------------------------------
+
+greeting-reply = ¡Hola! Con gusto te ayudo.
+thanks-reply = ¡De nada! Para eso estoy.
+activation-help =
+    Para activar tu sistema necesitas su número de serie y tu Código de Activación (CDA). El asistente de activación te pedirá la razón social registrada en aspel.com.
+    Tu distribuidor te puede ayudar a activarlo, o llámanos al { aspel-phone }.

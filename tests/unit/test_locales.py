@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from pathlib import Path
 
 from fluent.syntax import FluentParser
@@ -99,11 +100,31 @@ def calls_with_literal_ids() -> list[tuple[str, set[str], str]]:
 def test_every_id_named_in_code_exists() -> None:
     known = messages()
     missing = {name: where for name, where in literals().items() if name not in known}
+    missing |= {name: ["bot/**/*.toml"] for name in named_in_data() if name not in known}
     assert not missing, f"ids used in code but missing from locales/es: {missing}"
 
 
+def named_in_data() -> set[str]:
+    """Ids that data files of the package name (the NLU lexicon names its FAQ answers)."""
+    found: set[str] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, str) and ID.match(value):
+            found.add(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for path in sorted((ROOT / "bot").rglob("*.toml")):
+        walk(tomllib.loads(path.read_text(encoding="utf-8")))
+    return found
+
+
 def test_no_message_is_orphaned() -> None:
-    used = set(literals()) | referenced_in_locales()
+    used = set(literals()) | referenced_in_locales() | named_in_data()
     orphans = sorted(name for name in messages() if name not in used)
     assert not orphans, f"messages no code names: {orphans}"
 
