@@ -33,6 +33,7 @@ class State(StrEnum):
     LICENCE_UPGRADE = "licence_upgrade"
     CDA_CONFIRM = "cda_confirm"
     CDA_DONE = "cda_done"
+    RESET_PASSWORD = "reset_password"
     HANDOFF = "handoff"
 
 
@@ -53,6 +54,7 @@ BACK: dict[State, State] = {
     State.UPGRADE_TERMS: State.CHOOSE_SERIAL,
     State.LICENCE_UPGRADE: State.CHOOSE_SERIAL,
     State.CDA_CONFIRM: State.CHOOSE_SERIAL,
+    State.RESET_PASSWORD: State.MENU,
 }
 
 
@@ -185,6 +187,15 @@ TRANSITIONS: list[dict[str, Any]] = [
         "before": "drop_journey",
         "after": "say_recovery_sent",
     },
+    # --- a new password, with the code the recovery e-mail brought ---------------------
+    {"trigger": "reset_code_given", "source": list(MENU_LIKE), "dest": State.RESET_PASSWORD,
+     "before": "remember_reset_code"},
+    {"trigger": "password_reset", "source": State.RESET_PASSWORD, "dest": State.MENU,
+     "before": "drop_journey", "after": "say_password_reset"},
+    {"trigger": "reset_invalid", "source": State.RESET_PASSWORD, "dest": State.MENU,
+     "before": "drop_journey", "after": "say_reset_invalid"},
+    {"trigger": "reset_weak", "source": State.RESET_PASSWORD, "dest": None,
+     "after": "say_reset_weak"},
     # --- Suscripciones / Licenciamiento --------------------------------------------------
     {
         "trigger": "modality_chosen",

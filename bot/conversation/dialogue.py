@@ -95,6 +95,8 @@ class Dialogue:
             self.slots.pop("misses", None)
             if self.slots.get("advisor_offer", {}).get("at") != State[dest].value:
                 self.slots.pop("advisor_offer", None)
+        if self.state is not State.RESET_PASSWORD:
+            self.slots.pop("reset_code", None)  # a one-time secret: kept for one step only
         self.prompt()
 
     # --- conditions ---------------------------------------------------------------------
@@ -162,6 +164,9 @@ class Dialogue:
     def begin_recovery(self, event: EventData) -> None:
         self._keep_only("name", "email", "user")
         self.slots["journey"] = "recovery"
+
+    def remember_reset_code(self, event: EventData) -> None:
+        self.slots["reset_code"] = event.kwargs["code"]
 
     def remember_username(self, event: EventData) -> None:
         self.slots["username"] = event.kwargs["username"]
@@ -264,6 +269,15 @@ class Dialogue:
     def say_recovery_sent(self, event: EventData) -> None:
         self.say("recovery-sent")
 
+    def say_password_reset(self, event: EventData) -> None:
+        self.say("reset-done")
+
+    def say_reset_invalid(self, event: EventData) -> None:
+        self.say("reset-invalid")
+
+    def say_reset_weak(self, event: EventData) -> None:
+        self.say("reset-weak", minimum=event.kwargs["minimum"])
+
     def say_list_empty(self, event: EventData) -> None:
         key = (
             "list-empty-subscription"
@@ -362,6 +376,9 @@ class Dialogue:
     def prompt_recovery_user(self) -> None:
         self.say("recovery-ask", buttons=kb.rows(kb.back(self.t)))
 
+    def prompt_reset_password(self) -> None:
+        self.say("reset-ask-password", buttons=kb.rows(kb.back(self.t)), secret=True)
+
     def prompt_choose_modality(self) -> None:
         key = "modality-ask-cda" if self.slots.get("journey") == "cda" else "modality-ask-upgrade"
         self.say(key, buttons=kb.modalities(self.t))
@@ -421,6 +438,7 @@ PROMPTS: dict[State, Callable[[Dialogue], None]] = {
     State.LOGIN_USER: Dialogue.prompt_login_user,
     State.LOGIN_PASSWORD: Dialogue.prompt_login_password,
     State.RECOVERY_USER: Dialogue.prompt_recovery_user,
+    State.RESET_PASSWORD: Dialogue.prompt_reset_password,
     State.CHOOSE_MODALITY: Dialogue.prompt_choose_modality,
     State.CHOOSE_SERIAL: Dialogue.prompt_choose_serial,
     State.UPGRADE_TERMS: Dialogue.prompt_upgrade_terms,
@@ -433,6 +451,7 @@ HELP_KEYS: dict[State, str] = {
     State.LOGIN_USER: "help-login",
     State.LOGIN_PASSWORD: "help-login",
     State.RECOVERY_USER: "help-recovery",
+    State.RESET_PASSWORD: "help-reset",
     State.CHOOSE_MODALITY: "help-modality",
     State.CHOOSE_SERIAL: "help-serial",
     State.UPGRADE_TERMS: "help-terms",

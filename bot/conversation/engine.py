@@ -109,7 +109,9 @@ class Engine:
         self._remember_offered(d)
         outcome.replies = d.replies
         outcome.state = d.state.value
-        outcome.delete_inbound = before is State.LOGIN_PASSWORD and _is_typed(inbound)
+        outcome.delete_inbound = redaction.is_secret_turn(
+            before, inbound.text or "", _is_typed(inbound)
+        )
         outcome.ticket_id = await self.store.save(self._changes(stored, d, said, now))
         return outcome
 
@@ -251,8 +253,8 @@ class Engine:
                 "button": inbound.button[:64],
             }
         text = inbound.text or ""
-        if redaction.is_password_turn(before, _is_typed(inbound)):
-            return event | {"kind": "secret", "text": ""}  # never the password itself
+        if redaction.is_secret_turn(before, text, _is_typed(inbound)):
+            return event | {"kind": "secret", "text": ""}  # never the password or code itself
         kind = "command" if command_of(text) is not None else "text"
         return event | {
             "kind": kind,

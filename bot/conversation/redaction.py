@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from bot.domain.serials import CDA_ALPHABET, mask_cda
-from bot.fsm import State
+from bot.fsm import MENU_LIKE, State
 
 _GROUP = f"[{CDA_ALPHABET}]{{4}}"
 CDA_RE = re.compile(
@@ -60,9 +60,22 @@ def hide_pasted_password(text: str, marker: str) -> str:
     return f"{words[0]} {marker}"
 
 
+SECRET_STEPS = (State.LOGIN_PASSWORD, State.RESET_PASSWORD)
+RESET_CODE = re.compile(r"[A-Za-z0-9_-]{32}")  # what the recovery e-mail brings (token_urlsafe)
+
+
+def is_reset_code(text: str) -> bool:
+    return RESET_CODE.fullmatch(text.strip()) is not None
+
+
 def is_password_turn(state: State, typed: bool) -> bool:
-    """A typed, non-command message at the password step is the password: never store it."""
-    return state is State.LOGIN_PASSWORD and typed
+    """A typed, non-command message at a password step is a password: never store it."""
+    return state in SECRET_STEPS and typed
+
+
+def is_secret_turn(state: State, text: str, typed: bool) -> bool:
+    """A password, a new password or a reset code: stored as a marker, deleted from the chat."""
+    return is_password_turn(state, typed) or (typed and state in MENU_LIKE and is_reset_code(text))
 
 
 def customer_text(text: str, state: State, marker: str) -> str:

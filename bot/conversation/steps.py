@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from unidecode import unidecode
 
 from bot.conversation import keyboards as kb
+from bot.conversation import redaction
 from bot.conversation.dialogue import Dialogue
 from bot.domain import errors, serials
 from bot.domain.catalogue import default_catalogue
@@ -69,6 +70,7 @@ class Portal(Protocol):
         self, username: str, password: str, *, chat_key: str
     ) -> AccountSummary: ...
     async def start_password_recovery(self, username_or_email: str) -> None: ...
+    async def complete_password_reset(self, token: str, new_password: str) -> None: ...
     async def list_systems(
         self, account_id: int, modality: Modality | None = None
     ) -> list[SystemRow]: ...
@@ -129,6 +131,10 @@ class Steps:
             return Step(COMMANDS[command]) if command in COMMANDS else UNRECOGNIZED
         if d.state is State.LOGIN_PASSWORD:  # whatever it says, it is the password
             return await self._password(d, text, chat_key)
+        if d.state is State.RESET_PASSWORD:  # and here, the new one
+            return await self._new_password(d, text)
+        if d.state in MENU_LIKE and redaction.is_reset_code(text):
+            return Step("reset_code_given", {"code": text.strip()})
         word = NAV_WORDS.get(fold(text))
         if word:
             return Step(word)
@@ -179,6 +185,15 @@ class Steps:
         except errors.InvalidCredentials:
             return Step("login_failed")
         return Step("login_ok", {"account": account})
+
+    async def _new_password(self, d: Dialogue, text: str) -> Step:
+        try:
+            await self.portal.complete_password_reset(d.slots.get("reset_code", ""), text)
+        except errors.WeakPassword as weak:
+            return Step("reset_weak", {"minimum": weak.min_length})
+        except errors.InvalidResetToken:
+            return Step("reset_invalid")
+        return Step("password_reset")
 
     async def _recovery(self, d: Dialogue, text: str, chat_key: str) -> Step:
         who = text.strip()

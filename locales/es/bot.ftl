@@ -49,6 +49,7 @@ help-menu =
 help-login =
     Necesito el usuario y la contraseña con los que entras a Mi cuenta Aspel en aspel.com.
     Si no tienes cuenta, créala en el portal, en "Mi cuenta Aspel". Si olvidaste la contraseña, usa el botón de abajo.
+help-reset = Escribe la contraseña nueva que quieres usar en Mi cuenta Aspel. Borraré tu mensaje en cuanto la reciba. Si prefieres no cambiarla ahora, elige "Volver".
 help-recovery = Escribe el usuario o el correo electrónico de tu cuenta Aspel. Si coincide con una cuenta, te enviaremos un correo para restablecer tu contraseña.
 help-modality =
     • Suscripciones: sistemas que rentas con pago mensual, semestral o anual.
@@ -77,7 +78,11 @@ login-locked =
 
 recovery-ask = Escribe tu usuario o el correo registrado en tu cuenta Aspel.
 recovery-invalid = No alcancé a leer un usuario o correo. ¿Me lo escribes de nuevo?
-recovery-sent = Si encontramos una cuenta con esos datos, en unos minutos te llegará un correo con un enlace para crear una contraseña nueva. El enlace vence en 30 minutos. Revisa también tu carpeta de spam.
+recovery-sent = Si encontramos una cuenta con esos datos, en unos minutos te llegará un correo con un código. Cuando lo tengas, pégalo aquí y te ayudo a crear una contraseña nueva. El código vence en 30 minutos; si no lo ves, revisa tu carpeta de spam.
+reset-ask-password = Gracias. Ahora escribe tu nueva contraseña (mínimo 8 caracteres). En cuanto la reciba borraré tu mensaje del chat, por seguridad.
+reset-done = ¡Listo! Tu contraseña cambió y te avisamos por correo. Ya puedes entrar con la nueva.
+reset-invalid = Ese código no es válido o ya venció. Pide uno nuevo con "Olvidé mi contraseña".
+reset-weak = Tu nueva contraseña debe tener al menos { $minimum } caracteres. Escribe otra, por favor.
 
 ## --- Suscripciones / Licenciamiento ----------------------------------------------------
 

@@ -7,6 +7,7 @@ import asyncio
 from sqlalchemy import delete, select, text, update
 
 from bot.bootstrap import build
+from bot.conversation import redaction
 from bot.conversation.messages import Inbound
 from bot.fsm import State
 from bot.storage import schema
@@ -142,3 +143,33 @@ async def test_three_unrecognised_answers_hand_off_to_an_advisor(chat: Chat) -> 
     async with chat.app.db.connect() as conn:
         reason = (await conn.execute(text("select reason from tickets"))).scalar_one()
     assert reason == "stuck"
+
+
+async def test_recovery_code_from_the_email_sets_a_new_password(chat: Chat) -> None:
+    await chat.send("/start")
+    await chat.press("Olvidé mi contraseña")
+    await chat.send("mmendez")
+    async with chat.app.db.connect() as conn:
+        body = (await conn.execute(select(schema.outbox.c.body))).scalar_one()
+    code = next(w for w in body.split() if redaction.is_reset_code(w))
+    await chat.send(code)
+    assert chat.outcome.delete_inbound and chat.outcome.state == State.RESET_PASSWORD
+    await chat.send("corta")
+    assert "al menos 8" in chat.text and chat.outcome.delete_inbound
+    await chat.send("Nueva-Clave-2027")
+    assert "Tu contraseña cambió" in chat.text
+    await chat.login(password="Nueva-Clave-2027")
+    async with chat.app.db.connect() as conn:
+        stored = repr((await conn.execute(select(schema.transcript_events))).all())
+        slots = repr((await conn.execute(select(schema.conversations.c.slots))).all())
+    for secret in (code, "corta", "Nueva-Clave-2027"):
+        assert secret not in stored and secret not in slots
+
+
+async def test_a_wrong_or_used_reset_code_changes_nothing(chat: Chat) -> None:
+    await chat.send("/start")
+    await chat.send("x" * 32)  # looks like a code, is none
+    await chat.send("Nueva-Clave-2027")
+    assert "no es válido o ya venció" in chat.text
+    assert chat.outcome.state == State.MENU
+    await chat.login()  # the old password still works
