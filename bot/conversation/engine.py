@@ -109,7 +109,10 @@ class Engine:
         self._remember_offered(d)
         outcome.replies = d.replies
         outcome.state = d.state.value
-        outcome.delete_inbound = redaction.is_secret_turn(
+        # media at a password step may carry the password in its caption: delete it as well
+        media = inbound.text is None and inbound.button is None
+        media_at_secret_step = media and before in redaction.SECRET_STEPS
+        outcome.delete_inbound = media_at_secret_step or redaction.is_secret_turn(
             before, inbound.text or "", _is_typed(inbound)
         )
         outcome.ticket_id = await self.store.save(self._changes(stored, d, said, now))

@@ -60,10 +60,13 @@ class CustomerChat:
 
     async def other(self, update: Update, context: Context) -> None:
         """Stickers, photos, voice, documents… in a private chat: the engine's friendly no."""
-        chat = update.effective_chat
-        assert chat is not None
+        message, chat = update.effective_message, update.effective_chat
+        assert message is not None and chat is not None
         inbound = Inbound(chat_key(chat.id))
-        await self._reply(context.bot, chat, inbound, await self.engine.handle(inbound))
+        outcome = await self.engine.handle(inbound)
+        if outcome.delete_inbound:  # a photo at the password step: its caption may be the password
+            await outgoing.delete(message)
+        await self._reply(context.bot, chat, inbound, outcome)
 
     async def group(self, update: Update, context: Context) -> None:
         """Text in groups and channels: refused, with an invitation to a private chat."""

@@ -209,3 +209,12 @@ def test_callback_data_over_64_bytes_is_refused_before_telegram_sees_it() -> Non
 
     with pytest.raises(AssertionError):
         keyboard(Reply("k", "t", ((Button("x", "s:" + "A" * 63),),)))
+
+
+async def test_a_photo_at_the_password_step_is_deleted_caption_and_all(chat: TelegramChat) -> None:
+    await chat.send("/start")
+    await chat.press("Actualizar")
+    await chat.send("mmendez")
+    await chat.send(photo=PHOTO, caption=PASSWORD)
+    assert "deleteMessage" in [c.method for c in chat.calls]
+    assert "solo entiendo texto" in chat.text
