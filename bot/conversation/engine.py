@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from weakref import WeakValueDictionary
 
-from bot.conversation import redaction
+from bot.conversation import redaction, replay
 from bot.conversation.dialogue import Dialogue, Translate
 from bot.conversation.messages import Inbound, Outcome, Reply
+from bot.conversation.state_versions import STATE_VERSION, restore_state
 from bot.conversation.steps import Portal, Step, Steps, command_of
 from bot.fsm import MENU_LIKE, State
 from bot.handoff.hours import BusinessHours
@@ -28,18 +29,8 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 4096  # Telegram's own limit for one message
 TRANSCRIPT_TEXT = 2000  # what a transcript keeps of one customer message
 MISSES_BEFORE_ADVISOR = 3
-STATE_VERSION = 1
 CLOSE_COMMAND = "/cerrar"  # what the advisor typed to hand the customer back, as transcribed
-# Stored state names of earlier releases -> today's state (see ``restore_state``).
-RENAMED_STATES: dict[str, State] = {}
-
-
-def restore_state(name: str) -> State:
-    """Today's state for a stored name; a state that no longer exists restarts at the menu."""
-    try:
-        return State(name)
-    except ValueError:
-        return RENAMED_STATES.get(name, State.MENU)
+EXPIRED = "inactivity"  # what the transcript says of a session closed by its stored deadline
 
 
 class Engine:
@@ -61,6 +52,9 @@ class Engine:
         self.hours = hours
         self.marker = translate("transcript-hidden-password")  # stands for a hidden password
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        # Errors ``handle`` lets through instead of apologising: a channel that will retry the
+        # event (the webhook server's inbox) sets the transient storage errors here.
+        self.passthrough: tuple[type[Exception], ...] = ()
 
     def _lock(self, chat_id: str) -> asyncio.Lock:
         lock = self._locks.get(chat_id)
@@ -78,10 +72,28 @@ class Engine:
         async with self._lock(chat_id):
             return await self._advisor_turn(chat_id, CLOSE_COMMAND, "handed_back")
 
+    async def expire(self, chat_id: str) -> Outcome:
+        """The chat's stored inactivity deadline passed: log it out and say so, once."""
+        async with self._lock(chat_id):
+            now = self.clock()
+            stored = await self.store.load(chat_id)
+            if stored is None or stored.expires_at is None or stored.expires_at > now:
+                return Outcome(state=stored.state if stored else "")
+            state = restore_state(stored.state, stored.state_version)
+            d = Dialogue(state, stored.slots, stored.account_id, self.t, now)
+            d.fire("expire")
+            self._remember_offered(d)
+            said = {"chat_id": chat_id, "at": now, "who": "sistema", "kind": "command"}
+            said |= {"text": EXPIRED, "button": None, "state": state.value}
+            await self.store.save(self._changes(stored, d, said, now))
+            return Outcome(replies=d.replies, state=d.state.value)
+
     async def handle(self, inbound: Inbound) -> Outcome:
         async with self._lock(inbound.chat_id):
             try:
                 return await self._handle(inbound)
+            except self.passthrough:
+                raise
             except Exception:
                 # Nothing was saved: the conversation stays at the step it was.
                 log.exception("event for %s failed", inbound.chat_id)
@@ -90,11 +102,16 @@ class Engine:
     async def _handle(self, inbound: Inbound) -> Outcome:
         if not inbound.private:
             return Outcome([Reply("group-refused", self.t("group-refused"))])
+        if inbound.update_id is not None:  # a re-run of a saved turn: say it again, do nothing
+            done = await self.store.processed(inbound.update_id)
+            if done is not None:
+                return replay.replayed(done)
         now = self.clock()
         stored = await self.store.load(inbound.chat_id) or StoredConversation(
             inbound.chat_id, State.MENU.value
         )
-        d = Dialogue(restore_state(stored.state), stored.slots, stored.account_id, self.t, now)
+        state = restore_state(stored.state, stored.state_version)
+        d = Dialogue(state, stored.slots, stored.account_id, self.t, now)
         before = d.state
         said = self._inbound_event(d, inbound, now)  # before the turn replaces what was offered
         outcome = Outcome()
@@ -115,7 +132,10 @@ class Engine:
         outcome.delete_inbound = media_at_secret_step or redaction.is_secret_turn(
             before, inbound.text or "", _is_typed(inbound)
         )
-        outcome.ticket_id = await self.store.save(self._changes(stored, d, said, now))
+        changes = self._changes(stored, d, said, now)
+        if inbound.update_id is not None:
+            changes.processed = (inbound.update_id, replay.stored(outcome))
+        outcome.ticket_id = await self.store.save(changes)
         return outcome
 
     async def _react(self, d: Dialogue, inbound: Inbound, outcome: Outcome) -> None:
@@ -142,7 +162,7 @@ class Engine:
     async def _advisor_turn(self, chat_id: str, text: str, trigger: str | None) -> Outcome:
         now = self.clock()
         stored = await self.store.load(chat_id)
-        if stored is None or restore_state(stored.state) is not State.HANDOFF:
+        if stored is None or restore_state(stored.state, stored.state_version) is not State.HANDOFF:
             return Outcome(state=stored.state if stored else "")
         d = Dialogue(State.HANDOFF, stored.slots, stored.account_id, self.t, now)
         if trigger is None:  # the advisor's words reach the customer, not as the bot's

@@ -13,6 +13,7 @@ class Inbound:
     text: str | None = None  # typed text, commands included ("/start")
     button: str | None = None  # the pressed button's data
     private: bool = True  # False in groups: no account operations there
+    update_id: int | None = None  # the channel's id of the event, when it has one (Telegram)
 
 
 @dataclass(frozen=True, slots=True)

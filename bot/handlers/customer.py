@@ -52,7 +52,7 @@ class CustomerChat:
         secret = chat.id in self._asked_secret and command_of(message.text) is None
         if secret:  # the password check takes a while
             await outgoing.typing(context.bot, chat.id)
-        inbound = Inbound(chat_key(chat.id), text=message.text)
+        inbound = Inbound(chat_key(chat.id), text=message.text, update_id=update.update_id)
         outcome = await self.engine.handle(inbound)
         if outcome.delete_inbound or secret:  # at once, before anything else is said
             await outgoing.delete(message)
@@ -62,7 +62,7 @@ class CustomerChat:
         """Stickers, photos, voice, documents… in a private chat: the engine's friendly no."""
         message, chat = update.effective_message, update.effective_chat
         assert message is not None and chat is not None
-        inbound = Inbound(chat_key(chat.id))
+        inbound = Inbound(chat_key(chat.id), update_id=update.update_id)
         outcome = await self.engine.handle(inbound)
         if outcome.delete_inbound:  # a photo at the password step: its caption may be the password
             await outgoing.delete(message)
@@ -90,7 +90,9 @@ class CustomerChat:
         chat = query.message.chat
         if query.data in SLOW_BUTTONS:
             await outgoing.typing(context.bot, chat.id)
-        inbound = Inbound(chat_key(chat.id), button=query.data, private=_private(chat))
+        inbound = Inbound(
+            chat_key(chat.id), button=query.data, private=_private(chat), update_id=update.update_id
+        )
         outcome = await self.engine.handle(inbound)
         acted = not (outcome.replies and outcome.replies[0].key in NOT_CHOSEN)
         await outgoing.settle_pressed(query, self._chosen if acted else None)

@@ -16,7 +16,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.storage.schema import conversations, flow_events, tickets, transcript_events
+from bot.storage.schema import (
+    conversations,
+    flow_events,
+    processed_updates,
+    tickets,
+    transcript_events,
+)
 
 _COLUMNS = (
     conversations.c.state,
@@ -55,6 +61,9 @@ class Changes:
     ticket: dict[str, Any] | None = None
     close_tickets: datetime | None = None  # close the chat's open tickets at this time
     close_status: str = "closed"  # "closed" by an advisor, "left" by the customer
+    # (update id, the turn's outcome as JSON-able data): the update is recorded as processed in
+    # this same transaction, so a re-run of it finds the turn instead of acting twice
+    processed: tuple[int, dict[str, Any]] | None = None
 
 
 class ConversationStore:
@@ -80,24 +89,55 @@ class ConversationStore:
             expires_at=row.expires_at,
         )
 
+    async def processed(self, update_id: int) -> dict[str, Any] | None:
+        """The recorded outcome of an update whose turn was saved; None if it was not."""
+        query = select(processed_updates.c.outcome).where(
+            processed_updates.c.update_id == update_id
+        )
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+            await conn.rollback()
+        if row is None:
+            return None
+        return dict(json.loads(row.outcome)) if row.outcome else {}
+
     async def save(self, changes: Changes) -> int | None:
         """Write one update's changes; returns the id of a ticket opened by it, if any."""
         async with self.engine.begin() as conn:
-            await self._write_conversation(conn, changes.conversation)
-            if changes.transcript:
-                await conn.execute(insert(transcript_events), changes.transcript)
-            if changes.flow:
-                await conn.execute(insert(flow_events), changes.flow)
-            if changes.close_tickets is not None:
-                await conn.execute(
-                    update(tickets)
-                    .where(tickets.c.chat_id == changes.conversation.chat_id)
-                    .where(tickets.c.status == "open")
-                    .values(status=changes.close_status, closed_at=changes.close_tickets)
-                )
-            if changes.ticket is not None:
-                result = await conn.execute(insert(tickets).values(**changes.ticket))
-                return int(result.inserted_primary_key[0])
+            ticket_id = await self._write(conn, changes)
+            if changes.processed is not None:
+                await self._record(conn, changes, ticket_id)
+        return ticket_id
+
+    async def _record(self, conn: AsyncConnection, changes: Changes, ticket_id: int | None) -> None:
+        assert changes.processed is not None
+        update_id, outcome = changes.processed
+        values = {
+            "update_id": update_id,
+            "at": changes.conversation.updated_at,
+            "outcome": json.dumps(outcome | {"ticket_id": ticket_id}, ensure_ascii=False),
+        }
+        try:
+            await conn.execute(insert(processed_updates).values(**values))
+        except IntegrityError as exc:  # another worker saved this very update meanwhile
+            raise ConcurrentUpdate(changes.conversation.chat_id) from exc
+
+    async def _write(self, conn: AsyncConnection, changes: Changes) -> int | None:
+        await self._write_conversation(conn, changes.conversation)
+        if changes.transcript:
+            await conn.execute(insert(transcript_events), changes.transcript)
+        if changes.flow:
+            await conn.execute(insert(flow_events), changes.flow)
+        if changes.close_tickets is not None:
+            await conn.execute(
+                update(tickets)
+                .where(tickets.c.chat_id == changes.conversation.chat_id)
+                .where(tickets.c.status == "open")
+                .values(status=changes.close_status, closed_at=changes.close_tickets)
+            )
+        if changes.ticket is not None:
+            result = await conn.execute(insert(tickets).values(**changes.ticket))
+            return int(result.inserted_primary_key[0])
         return None
 
     async def _write_conversation(self, conn: AsyncConnection, c: StoredConversation) -> None:

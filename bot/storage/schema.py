@@ -4,8 +4,8 @@ Two groups share one database:
 - the account domain ("Mi cuenta Aspel"): accounts, contracts, serials, resets, throttles,
   CDA resends and the e-mail outbox;
 - the conversation side: conversations (the hot path: one row per chat), transcript events,
-  flow events (the funnel), processed updates (webhook dedupe), tickets (advisor handoff)
-  and timers.
+  flow events (the funnel), processed updates (a turn saved once per update), the webhook's
+  inbox, tickets (advisor handoff) and timers.
 All times are stored as UTC; ``UTCDateTime`` hands them back timezone-aware on every backend.
 """
 
@@ -203,6 +203,32 @@ processed_updates = Table(
     metadata,
     Column("update_id", BigInteger, primary_key=True),
     Column("at", UTCDateTime, nullable=False),
+    # the turn's replies (JSON), written with the turn, cleared once the channel has sent them
+    Column("outcome", Text),
+    Index("ix_processed_updates_at", "at"),
+)
+
+# The webhook's durable inbox: every update Telegram delivered, answered 200 only once stored
+# here. Processed rows lose their payload (it may hold a password) and stay for dedupe.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True),
+    Column("chat_key", String(64), nullable=False),  # "tg:<chat id>": the unit of ordering
+    Column("payload", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("processed_at", UTCDateTime),
+    Column("result", String(16)),  # done | failed
+    Index(
+        "ix_inbox_pending",
+        "chat_key",
+        "update_id",
+        postgresql_where=Column("processed_at").is_(None),
+        sqlite_where=Column("processed_at").is_(None),
+    ),
+    Index("ix_inbox_processed_at", "processed_at"),
 )
 
 tickets = Table(
