@@ -18,6 +18,7 @@ COMMAND_MODULES: dict[str, str] = {
     "relay": "bot.mail_relay",
     "chat": "bot.channels.terminal",
     "run": "bot.channels.telegram",
+    "serve": "bot.server.serve",
     "diagram": "bot.diagram",
     "report": "bot.report",
     "test-script": "bot.scripts",

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SENDER = Settings.model_fields["smtp_from"].default
 LEASE = timedelta(minutes=5)
+LEASE_USABLE = 0.5  # a send starts only in the first half of the lease (a send may take a while)
 BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(minutes=5)
 
@@ -142,17 +143,22 @@ class OutboxRelay:
         *,
         batch_size: int = 50,
         random_unit: Callable[[], float] = random.random,
+        lease: timedelta = LEASE,
     ) -> None:
         self._engine = engine
         self._transport = transport
         self._clock = clock
         self._batch_size = batch_size
         self._random = random_unit
+        self._lease = lease
 
     async def run_once(self) -> int:
         """Sends what is due; returns how many were sent."""
         sent = 0
+        claimed_at = self._clock()
         for row_id, mail in await self._claim():
+            if self._clock() >= claimed_at + self._lease * LEASE_USABLE:
+                break  # the rest may be claimed by another relay soon: leave them to it
             try:
                 await self._transport.send(mail)
             except Exception as exc:  # any transport failure: keep the row, retry later
@@ -189,7 +195,7 @@ class OutboxRelay:
             rows = (await conn.execute(query)).all()
             if rows:
                 claimed = update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
-                await conn.execute(claimed.values(claimed_until=now + LEASE))
+                await conn.execute(claimed.values(claimed_until=now + self._lease))
         return [
             (r.id, Mail(r.idempotency_key, r.to_addr, r.subject, r.body, r.created_at))
             for r in rows

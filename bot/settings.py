@@ -1,7 +1,8 @@
 """Typed settings from the environment (and an optional ``.env``). Read once, at the root.
 
 Names are the same everywhere: DATABASE_URL, TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL,
-SMTP_URL, SUPPORT_CHAT_ID, plus a few tuning knobs with sensible defaults.
+SMTP_URL, SUPPORT_CHAT_ID, TELEGRAM_WEBHOOK_SECRET, plus a few tuning knobs with sensible
+defaults.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ class Settings(BaseSettings):
     business_hours: str = "mon-fri 09:00-18:00"
     timezone: str = "America/Mexico_City"
     log_level: str = "INFO"
+    # ``aspel-bot serve``: the secret Telegram sends in X-Telegram-Bot-Api-Secret-Token
+    telegram_webhook_secret: SecretStr | None = None
+    # Argon2 cost for new password hashes (library defaults when unset); tune to the hardware
+    argon2_time_cost: int | None = None
+    argon2_memory_kib: int | None = None
 
     def with_database(self, url: str | None) -> Settings:
         """``--database URL`` wins over DATABASE_URL."""

@@ -1,0 +1,166 @@
+"""Stored deadlines, swept by every worker: nothing lives in one process's memory.
+
+- Inactivity: a logged-in session's deadline is ``conversations.expires_at``, written by the
+  engine in the same transaction as the state it guards. The sweeper takes each overdue chat's
+  lock (the one the processor takes, so an expiry never interleaves with an update of the chat)
+  and calls ``engine.expire``, which re-reads the deadline under that lock: fired once, however
+  many workers sweep.
+- Other timers (``timers`` table, one per kind and chat, e.g. ``handoff_reminder``) are claimed
+  with ``FOR UPDATE SKIP LOCKED`` and a lease, fired under the chat's lock, then marked fired. A
+  worker that dies mid-fire leaves the claim to expire; the next claimant fires it again, so an
+  action must tolerate a repeat (the reminder checks the ticket is still open).
+- Old processed inbox rows and turns are pruned here too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.conversation.engine import Engine
+from bot.conversation.messages import Outcome
+from bot.server import metrics
+from bot.server.inbox import Inbox
+from bot.server.locks import ChatLocks
+from bot.storage.schema import conversations, timers
+
+log = logging.getLogger(__name__)
+
+INACTIVITY = "inactivity"
+HANDOFF_REMINDER = "handoff_reminder"
+Tell = Callable[[str, Outcome], Awaitable[None]]  # say an outcome's replies in a chat
+Fire = Callable[[str], Awaitable[None]]  # a timer's action for a chat
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    id: int
+    kind: str
+    chat: str
+
+
+class Timers:
+    def __init__(self, db: AsyncEngine, lease: timedelta = timedelta(minutes=2)) -> None:
+        self.db, self.lease = db, lease
+        dialect = postgresql if db.dialect.name == "postgresql" else sqlite
+        insert: Insert = dialect.insert(timers)
+        self._upsert = insert.on_conflict_do_update(
+            index_elements=["kind", "chat_id"],
+            set_={"due_at": insert.excluded.due_at, "fired_at": None, "claimed_until": None},
+        )
+
+    async def schedule(self, kind: str, chat: str, due: datetime) -> None:
+        async with self.db.begin() as conn:
+            await conn.execute(self._upsert.values(kind=kind, chat_id=chat, due_at=due))
+
+    async def claim(self, now: datetime, limit: int = 50) -> list[Due]:
+        query = (
+            select(timers.c.id, timers.c.kind, timers.c.chat_id)
+            .where(
+                timers.c.fired_at.is_(None),
+                timers.c.due_at <= now,
+                or_(timers.c.claimed_until.is_(None), timers.c.claimed_until <= now),
+            )
+            .order_by(timers.c.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(query)).all()
+            if rows:
+                claimed = update(timers).where(timers.c.id.in_([r.id for r in rows]))
+                await conn.execute(claimed.values(claimed_until=now + self.lease))
+        return [Due(r.id, r.kind, r.chat_id) for r in rows]
+
+    async def fired(self, timer_id: int, now: datetime) -> None:
+        async with self.db.begin() as conn:
+            await conn.execute(
+                update(timers)
+                .where(timers.c.id == timer_id)
+                .values(fired_at=now, claimed_until=None)
+            )
+
+    async def overdue_sessions(self, now: datetime, limit: int = 100) -> list[str]:
+        query = (
+            select(conversations.c.chat_id)
+            .where(conversations.c.expires_at <= now)
+            .order_by(conversations.c.expires_at)
+            .limit(limit)
+        )
+        async with self.db.connect() as conn:
+            return list((await conn.execute(query)).scalars())
+
+
+class Sweeper:
+    def __init__(
+        self,
+        *,
+        timers: Timers,
+        inbox: Inbox,
+        locks: ChatLocks,
+        engine: Engine,
+        tell: Tell,
+        actions: Mapping[str, Fire],
+        clock: Callable[[], datetime],
+        retention: timedelta = timedelta(days=2),
+    ) -> None:
+        self.timers, self.inbox, self.locks, self.engine = timers, inbox, locks, engine
+        self.tell, self.actions, self.clock, self.retention = tell, actions, clock, retention
+        self._last_prune: datetime | None = None
+
+    async def run(self, interval: float = 5.0) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception as error:  # the database may be restarting: next round
+                metrics.ERRORS.labels("sweeper").inc()
+                log.warning("sweeper: pass failed (%s)", type(error).__name__)
+            await asyncio.sleep(interval)
+
+    async def sweep(self) -> int:
+        fired = await self._expire_sessions() + await self._fire_timers()
+        await self._prune()
+        return fired
+
+    async def _expire_sessions(self) -> int:
+        fired = 0
+        for chat in await self.timers.overdue_sessions(self.clock()):
+            async with self.locks.hold(chat) as held:
+                if held is None:  # being served: that update's turn expires it if still due
+                    continue
+                outcome = await self.engine.expire(chat)
+                if outcome.replies:  # said under the lock: never between an update's replies
+                    fired += 1
+                    metrics.TIMERS.labels(INACTIVITY).inc()
+                    await self.tell(chat, outcome)
+        return fired
+
+    async def _fire_timers(self) -> int:
+        fired = 0
+        for due in await self.timers.claim(self.clock()):
+            action = self.actions.get(due.kind)
+            async with self.locks.hold(due.chat) as held:
+                if held is None:
+                    continue  # the claim lapses and a later pass fires it
+                if action is not None:
+                    await action(due.chat)
+                await self.timers.fired(due.id, self.clock())
+            fired += 1
+            metrics.TIMERS.labels(due.kind).inc()
+        return fired
+
+    async def _prune(self) -> None:
+        now = self.clock()
+        if self._last_prune is not None and now - self._last_prune < timedelta(hours=1):
+            return
+        self._last_prune = now
+        gone, turns = await self.inbox.prune(now - self.retention)
+        if gone or turns:
+            log.info("pruned %d inbox rows and %d processed turns", gone, turns)

@@ -1,0 +1,130 @@
+"""The webhook worker in-process (SQLite and PostgreSQL): intake, order, retries, replays."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from telegram import Update
+
+from bot.server.inbox import chat_key_of
+from bot.server.processor import ProcessorOptions
+from bot.storage.schema import serials
+from tests.scale.conftest import USER, Harness
+
+CHAT = 777
+PASSWORD = "Aspel-Demo-2026"
+
+
+def _text(h: Harness, text: str) -> dict[str, Any]:
+    return h.server.message_update(CHAT, USER, text=text)
+
+
+def _press(h: Harness, data: str) -> dict[str, Any]:
+    message_id = h.server.keyboard_of(CHAT, data)
+    assert message_id is not None, f"no message shows {data}"
+    return h.server.press_update(CHAT, USER, message_id, data)
+
+
+async def _say(h: Harness, update: dict[str, Any]) -> None:
+    assert await h.post(update) == 200
+    await h.settle()
+
+
+async def _log_in(h: Harness) -> None:
+    await _say(h, _text(h, "/start"))
+    await _say(h, _press(h, "m:upgrade"))
+    await _say(h, _text(h, "mmendez"))
+    await _say(h, _text(h, PASSWORD))
+    assert any("Bienvenid" in t for t in h.texts(CHAT))
+
+
+async def test_the_secret_header_is_required(harness: Harness) -> None:
+    update = _text(harness, "/start")
+    assert await harness.post(update, secret="wrong") == 401
+    assert await harness.post(update, secret="") == 401
+    response = await harness.client.post("/telegram", content=b"{not json")
+    assert response.status_code == 401
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "test-secret-0123456789abcdef"}
+    bad = await harness.client.post("/telegram", content=b"[1, 2]", headers=headers)
+    assert bad.status_code == 400
+    assert await harness.worker.inbox.count_pending() == 0
+
+
+async def test_a_journey_through_the_webhook_with_every_update_twice(harness: Harness) -> None:
+    await _log_in(harness)
+    for data in ("mod:subscription", "s:CLSNRR123456", "t:accept"):
+        update = _press(harness, data)
+        assert await harness.post(update) == 200
+        assert await harness.post(update) == 200  # Telegram's retry: dropped
+        await harness.settle()
+    assert sum("CMSNRR" in t for t in harness.texts(CHAT)) == 1
+    results = await harness.results()
+    assert set(results.values()) == {"done"}
+    assert len(results) == 7
+
+
+async def test_reordered_updates_are_served_in_update_id_order(harness: Harness) -> None:
+    harness.worker.processor.options = ProcessorOptions(
+        hold_back=timedelta(milliseconds=300), poll=0.05
+    )
+    await _say(harness, _text(harness, "/start"))
+    await _say(harness, _press(harness, "m:upgrade"))
+    user, password = _text(harness, "mmendez"), _text(harness, PASSWORD)
+    assert await harness.post(password) == 200  # the later one arrives first
+    assert await harness.post(user) == 200
+    await harness.settle()
+    assert any("Bienvenid" in t for t in harness.texts(CHAT))
+
+
+async def test_a_rerun_of_a_saved_turn_replays_its_replies_without_acting(
+    harness: Harness,
+) -> None:
+    await _log_in(harness)
+    await _say(harness, _press(harness, "mod:subscription"))
+    await _say(harness, _press(harness, "s:CLSNRR123456"))
+    accept = _press(harness, "t:accept")
+    # the worker died after the engine saved the turn, before the inbox row was finished
+    update = Update.de_json(accept, harness.worker.channel.bot)
+    before = len(harness.texts(CHAT))
+    await harness.worker.channel.application.process_update(update)
+    said = harness.texts(CHAT)[before:]
+    await _say(harness, accept)
+    assert harness.texts(CHAT)[before + len(said) :] == said  # told again, the same words
+    assert sum("CMSNRR" in t for t in harness.texts(CHAT)) == 2
+    async with harness.worker.app.db.connect() as conn:
+        upgraded = select(func.count()).where(serials.c.replaces_id.is_not(None))
+        assert (await conn.execute(upgraded)).scalar_one() == 1
+
+
+async def test_a_storage_failure_is_retried_without_an_apology(harness: Harness) -> None:
+    store = harness.worker.app.engine.store
+    real_load, failures = store.load, [2]
+
+    async def flaky(chat_id: str) -> Any:
+        if failures[0]:
+            failures[0] -= 1
+            raise OperationalError("SELECT", {}, ConnectionError("server closed the connection"))
+        return await real_load(chat_id)
+
+    store.load = flaky  # type: ignore[method-assign]
+    harness.worker.processor.options = ProcessorOptions(
+        hold_back=timedelta(0), poll=0.05, retry_base=0.05
+    )
+    await _say(harness, _text(harness, "/start"))
+    texts = harness.texts(CHAT)
+    assert len(texts) == 1 and "Uy, algo falló" not in texts[0]
+    assert list((await harness.results()).values()) == ["done"]
+
+
+def test_the_chat_of_each_kind_of_update() -> None:
+    chat = {"id": 5, "type": "private"}
+    assert chat_key_of({"update_id": 1, "message": {"chat": chat}}) == "tg:5"
+    assert chat_key_of({"update_id": 1, "edited_message": {"chat": chat}}) == "tg:5"
+    press = {"from": {"id": 9}, "message": {"chat": chat}}
+    assert chat_key_of({"update_id": 1, "callback_query": press}) == "tg:5"
+    inline = {"from": {"id": 9}, "inline_message_id": "x"}
+    assert chat_key_of({"update_id": 1, "callback_query": inline}) == "tg:9"
+    assert chat_key_of({"update_id": 3, "poll": {}}) == "update:3"
