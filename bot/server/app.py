@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 OPTIONS_ENV = "ASPEL_SERVE_OPTIONS"  # how ``serve`` hands its options to worker processes
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+LENGTH_HEADER = "Content-Length"
 MAX_BODY = 1_000_000  # bytes; Telegram's updates are far smaller
 READY_TIMEOUT = 2.0
 SWEEPER_LOCKS = 2  # chat locks kept for the sweeper beside the processor's
@@ -204,7 +205,7 @@ class Worker:
         if not secrets.compare_digest(given, self.secret):
             metrics.UPDATES_RECEIVED.labels("rejected").inc()
             return Response(status_code=401)
-        if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        if int(request.headers.get(LENGTH_HEADER) or 0) > MAX_BODY:
             return Response(status_code=413)
         body = await request.body()
         update = _update_of(body)
