@@ -82,7 +82,7 @@ async def harness(
         outbox_dir=tmp_path / "outbox",
         business_hours="mon-sun 00:00-23:59",
     )
-    options = ServerOptions(hold_back_ms=0, poll_seconds=0.05, send_rate=10_000)
+    options = ServerOptions(hold_back_ms=0, poll_seconds=0.05, send_rate=10_000, sweep_seconds=3600)
     server = FakeTelegram()
     worker = Worker(
         options, settings, clock=running_clock, hasher=hasher, request=RecordingRequest(server)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from telegram import Update
 
 from bot.server.inbox import chat_key_of
 from bot.server.processor import ProcessorOptions
+from bot.server.timers import HANDOFF_REMINDER, Sweeper, Timers
 from bot.storage.schema import serials
 from tests.scale.conftest import USER, Harness
 
@@ -128,3 +130,39 @@ def test_the_chat_of_each_kind_of_update() -> None:
     inline = {"from": {"id": 9}, "inline_message_id": "x"}
     assert chat_key_of({"update_id": 1, "callback_query": inline}) == "tg:9"
     assert chat_key_of({"update_id": 3, "poll": {}}) == "update:3"
+
+
+async def test_an_idle_session_is_expired_once_by_the_sweepers(harness: Harness) -> None:
+    await _log_in(harness)
+    clock = harness.worker.clock
+    clock.advance(minutes=45)  # type: ignore[attr-defined]
+    sweepers = [_sweeper(harness), _sweeper(harness)]
+    fired = await asyncio.gather(*(s.sweep() for s in sweepers))
+    assert sum(fired) == 1
+    expired = [t for t in harness.texts(CHAT) if "sin actividad" in t]
+    assert len(expired) == 1
+    assert sum([await s.sweep() for s in sweepers]) == 0
+
+
+async def test_a_handoff_reminder_is_stored_and_fired_once(harness: Harness) -> None:
+    await _say(harness, _text(harness, "/start"))
+    await _say(harness, _text(harness, "/asesor"))
+    clock = harness.worker.clock
+    clock.advance(minutes=11)  # type: ignore[attr-defined]
+    sweepers = [_sweeper(harness), _sweeper(harness)]
+    assert sum(await asyncio.gather(*(s.sweep() for s in sweepers))) == 1
+    reminded = [t for t in harness.texts(CHAT) if "Sigues en la fila" in t]
+    assert len(reminded) == 1
+
+
+def _sweeper(h: Harness) -> Sweeper:
+    w = h.worker
+    return Sweeper(
+        timers=Timers(w.app.db),
+        inbox=w.inbox,
+        locks=w.locks,
+        engine=w.app.engine,
+        tell=w.channel.tell,
+        actions={HANDOFF_REMINDER: w.channel.remind},
+        clock=w.clock,
+    )
