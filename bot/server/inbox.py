@@ -59,8 +59,10 @@ class Inbox:
     def __init__(self, db: AsyncEngine) -> None:
         self.db = db
         dialect = postgresql if db.dialect.name == "postgresql" else sqlite
-        self._insert: Insert = dialect.insert(inbox).on_conflict_do_nothing(
-            index_elements=["update_id"]
+        self._insert: Insert = (
+            dialect.insert(inbox)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(inbox.c.update_id)  # a row back: stored now (rowcount is not reliable)
         )
 
     async def accept(self, update_id: int, chat: str, payload: str, now: datetime) -> bool:
@@ -74,8 +76,8 @@ class Inbox:
             "next_attempt_at": now,
         }
         async with self.db.begin() as conn:
-            result = await conn.execute(self._insert.values(**values))
-        return bool(result.rowcount == 1)
+            stored = (await conn.execute(self._insert.values(**values))).first()
+        return stored is not None
 
     async def due_chats(self, now: datetime, cutoff: datetime, limit: int) -> list[str]:
         """Chats whose first pending update is ready, those waiting longest first."""

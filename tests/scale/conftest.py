@@ -94,3 +94,14 @@ async def harness(
     async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
         yield Harness(worker, server, client)
     await worker.stop()
+
+
+# The load test's figures, shown in pytest's summary even when it passes.
+FIGURES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if FIGURES:
+        terminalreporter.section("load and fault test: figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -166,3 +166,9 @@ def _sweeper(h: Harness) -> Sweeper:
         actions={HANDOFF_REMINDER: w.channel.remind},
         clock=w.clock,
     )
+
+
+async def test_the_inbox_stores_an_update_once(harness: Harness) -> None:
+    inbox, now = harness.worker.inbox, harness.worker.clock()
+    assert await inbox.accept(10**12, "tg:1", "{}", now) is True
+    assert await inbox.accept(10**12, "tg:1", "{}", now) is False
