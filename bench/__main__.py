@@ -1,0 +1,163 @@
+"""``python -m bench``: every benchmark, a table of figures, and docs/PERFORMANCE.md.
+
+    python -m bench                          # 1,000 and 10,000 chats, 3 repetitions, SQLite
+    python -m bench --postgres URL           # … and PostgreSQL (CREATE DATABASE allowed)
+    python -m bench --quick                  # a small run that takes about a minute
+    python -m bench --chats 200 --reps 5 --only throughput,logins --no-write
+
+Every figure is the median of the repetitions with their minimum and maximum; ratios are taken
+within one repetition. Not part of the test suite: tests/bench only checks that it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shlex
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import journey, logins, memory, throughput
+from bench.dataset import Databases, PostgresDatabases, SqliteDatabases
+from bench.profile import profile
+from bench.report import login_rows, machine, memory_rows, table, throughput_rows
+from bot.domain.passwords import Argon2Hasher
+
+PARTS = ("throughput", "logins", "memory", "profile")
+ANALYSIS = Path(__file__).with_name("ANALYSIS.md")
+
+
+@dataclass
+class Options:
+    chats: list[int]
+    reps: int
+    window: int
+    peer_budget: float
+    postgres: str | None
+    parts: tuple[str, ...]
+    memory_sizes: tuple[int, ...]
+    memory_chats: int
+    logins: int
+    quiet: float
+    out: Path | None
+    workdir: Path
+
+
+def parse(argv: list[str]) -> Options:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument("--chats", default="1000,10000", help="workload sizes (comma-separated)")
+    p.add_argument("--reps", type=int, default=3, help="repetitions of every figure")
+    p.add_argument("--window", type=int, default=8, help="chats served at once")
+    p.add_argument("--peer-budget", type=float, default=20.0, help="seconds per durable-peer run")
+    p.add_argument("--postgres", metavar="URL", help="also measure on PostgreSQL")
+    p.add_argument("--only", default=",".join(PARTS), help=f"parts to run: {','.join(PARTS)}")
+    p.add_argument("--memory-sizes", default="1000,10000,100000", help="stored conversations")
+    p.add_argument("--memory-chats", type=int, default=1000, help="chats served per memory run")
+    p.add_argument("--logins", type=int, default=50, help="concurrent logins")
+    p.add_argument("--quick", action="store_true", help="small sizes, 2 repetitions")
+    p.add_argument("--out", default="docs/PERFORMANCE.md", help="report file ('-': none)")
+    p.add_argument("--no-write", action="store_true", help="print only")
+    p.add_argument("--workdir", help="where SQLite files go (default: a temporary directory)")
+    a = p.parse_args(argv)
+    if a.quick:
+        a.chats, a.reps, a.peer_budget, a.memory_chats = "100", min(a.reps, 2), 3.0, 100
+        a.memory_sizes, a.logins = "1000,10000", min(a.logins, 20)
+    return Options(
+        chats=[int(c) for c in a.chats.split(",")],
+        reps=a.reps,
+        window=a.window,
+        peer_budget=a.peer_budget,
+        postgres=a.postgres,
+        parts=tuple(part for part in a.only.split(",") if part),
+        memory_sizes=tuple(int(s) for s in a.memory_sizes.split(",")),
+        memory_chats=a.memory_chats,
+        logins=a.logins,
+        quiet=1.0 if a.quick else 3.0,
+        out=None if a.no_write or a.out == "-" else Path(a.out),
+        workdir=Path(a.workdir or tempfile.mkdtemp(prefix="aspel-bench-")),
+    )
+
+
+def log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+async def backend_parts(name: str, dbs: Databases, o: Options) -> list[str]:
+    cheap = Argon2Hasher.cheap()
+    cheap_hash = cheap.hash(journey.PASSWORD)  # hashed once, reused by every account
+    lines: list[str] = []
+    for chats in o.chats:
+        log(f"{name}: building the dataset of {chats:,} accounts")
+        await dbs.template(f"cheap_{chats}", chats, cheap_hash)
+        setup = throughput.Setup(
+            dbs, name, chats, f"cheap_{chats}", cheap, cheap_hash, o.window, o.peer_budget
+        )
+        if "throughput" in o.parts:
+            section = await throughput.measure(setup, o.reps, log=log)
+            title = (
+                f"{name}: {chats:,} chats × {journey.TURNS_PER_CHAT} updates, {o.window} at once"
+            )
+            lines += table(title, throughput_rows(section))
+        if "profile" in o.parts and name == "sqlite" and chats == o.chats[0]:
+            lines += await profile_part(setup, o)
+    if "logins" in o.parts:
+        lines += await logins_part(name, dbs, o)
+    if "memory" in o.parts and name == "sqlite":
+        lines += await memory_part(dbs, o, cheap_hash)
+    return lines
+
+
+async def logins_part(name: str, dbs: Databases, o: Options) -> list[str]:
+    hasher = Argon2Hasher()  # the production parameters
+    log(f"{name}: {o.logins} logins with production Argon2")
+    await dbs.template("argon2", logins.OTHERS + o.logins, hasher.hash(journey.PASSWORD))
+    runs = await logins.measure(dbs, "argon2", hasher, o.reps, o.quiet, o.logins, log=log)
+    title = f"{name}: {o.logins} logins at once (Argon2 defaults), {logins.OTHERS} chats browsing"
+    return table(title, login_rows(runs, o.logins))
+
+
+async def memory_part(dbs: Databases, o: Options, cheap_hash: str) -> list[str]:
+    template = f"cheap_{o.memory_chats}"
+    await dbs.template(template, o.memory_chats, cheap_hash)
+    results = await memory.measure(
+        dbs, template, o.memory_chats, o.memory_sizes, o.reps, o.window, log=log
+    )
+    title = f"sqlite: process memory serving {o.memory_chats:,} chats (a fresh process per run)"
+    return table(title, memory_rows(results))
+
+
+async def profile_part(setup: throughput.Setup, o: Options) -> list[str]:
+    log("profiling one run (pyinstrument)")
+    text, html = await profile(setup, await throughput.record(setup))
+    (o.workdir / "profile.html").write_text(html, "utf-8")
+    (o.workdir / "profile.txt").write_text(text, "utf-8")
+    log(f"profile written to {o.workdir}/profile.html and profile.txt")
+    return []
+
+
+async def main(o: Options) -> list[str]:
+    lines = await backend_parts("sqlite", SqliteDatabases(o.workdir), o)
+    if o.postgres:
+        lines += await backend_parts("postgresql", PostgresDatabases(o.postgres), o)
+    return lines
+
+
+def document(figures: list[str], argv: list[str]) -> str:
+    command = " ".join(["python -m bench", *map(shlex.quote, argv)])
+    head = ["# Performance", "", *machine(), f"- Command: `{command}`", ""]
+    analysis = ANALYSIS.read_text("utf-8") if ANALYSIS.exists() else ""
+    return "\n".join(head + ["## Figures", "", *figures, analysis])
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)
+    arguments = sys.argv[1:]
+    options = parse(arguments)
+    figures = asyncio.run(main(options))
+    print("\n".join(figures))
+    if options.out is not None:
+        options.out.write_text(document(figures, arguments), "utf-8")
+        log(f"written: {options.out}")
