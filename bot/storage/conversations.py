@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.storage.db import SINGLE_READ
 from bot.storage.schema import (
     conversations,
     flow_events,
@@ -69,9 +70,11 @@ class Changes:
 class ConversationStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # The per-update reads are one SELECT each: on SQLite they take no write lock.
+        self._reads = engine.execution_options(**{SINGLE_READ: True})
 
     async def load(self, chat_id: str) -> StoredConversation | None:
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             row = (
                 await conn.execute(select(*_COLUMNS).where(conversations.c.chat_id == chat_id))
             ).first()
@@ -94,7 +97,7 @@ class ConversationStore:
         query = select(processed_updates.c.outcome).where(
             processed_updates.c.update_id == update_id
         )
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             row = (await conn.execute(query)).first()
             await conn.rollback()
         if row is None:

@@ -2,7 +2,9 @@
 
 ``sqlite:///bot.db`` -> aiosqlite with WAL, NORMAL sync, a busy timeout, foreign keys on, and
 every transaction opened with ``BEGIN IMMEDIATE`` (writers queue on the lock instead of failing
-when a read lock cannot be upgraded). ``postgresql://…`` -> psycopg 3.
+when a read lock cannot be upgraded), except on connections with the ``SINGLE_READ`` execution
+option: a lone SELECT is its own snapshot in WAL mode and needs no write lock. ``postgresql://…``
+-> psycopg 3 (which ignores that option).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SINGLE_READ = "aspel_single_read"  # execution option: one SELECT, then rollback; no BEGIN
 
 
 def async_url(url: str) -> str:
@@ -58,6 +61,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin_immediate(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if not conn.get_execution_options().get(SINGLE_READ):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
