@@ -55,6 +55,9 @@ class Engine:
         # Errors ``handle`` lets through instead of apologising: a channel that will retry the
         # event (the webhook server's inbox) sets the transient storage errors here.
         self.passthrough: tuple[type[Exception], ...] = ()
+        # Record each event's update id with its turn, and replay the turn if the event comes
+        # again: for a channel that may run an event twice (the webhook server's inbox).
+        self.record_updates = False
 
     def _lock(self, chat_id: str) -> asyncio.Lock:
         lock = self._locks.get(chat_id)
@@ -102,8 +105,9 @@ class Engine:
     async def _handle(self, inbound: Inbound) -> Outcome:
         if not inbound.private:
             return Outcome([Reply("group-refused", self.t("group-refused"))])
-        if inbound.update_id is not None:  # a re-run of a saved turn: say it again, do nothing
-            done = await self.store.processed(inbound.update_id)
+        update_id = inbound.update_id if self.record_updates else None
+        if update_id is not None:  # a re-run of a saved turn: say it again, do nothing
+            done = await self.store.processed(update_id)
             if done is not None:
                 return replay.replayed(done)
         now = self.clock()
@@ -133,8 +137,8 @@ class Engine:
             before, inbound.text or "", _is_typed(inbound)
         )
         changes = self._changes(stored, d, said, now)
-        if inbound.update_id is not None:
-            changes.processed = (inbound.update_id, replay.stored(outcome))
+        if update_id is not None:
+            changes.processed = (update_id, replay.stored(outcome))
         outcome.ticket_id = await self.store.save(changes)
         return outcome
 

@@ -26,7 +26,7 @@ from bot.bootstrap import App
 from bot.channels.telegram import commands
 from bot.conversation.messages import Inbound, Outcome
 from bot.handlers import outgoing, register
-from bot.handlers.customer import telegram_chat
+from bot.handlers.customer import CustomerChat, telegram_chat
 from bot.handoff.tickets import TicketStore
 from bot.server import metrics
 from bot.server.processor import DONE, FAILED, RETRY
@@ -59,7 +59,7 @@ def build_application(
     *,
     send_rate: float,
     request: BaseRequest | None = None,
-) -> tuple[Application, Any]:
+) -> tuple[Application, CustomerChat]:
     """PTB with the team's handlers; no updater (updates come from the inbox)."""
     limiter = AIORateLimiter(overall_max_rate=send_rate, overall_time_period=1, max_retries=3)
     builder = ApplicationBuilder().token(token).rate_limiter(limiter).updater(None)
@@ -78,7 +78,7 @@ class TelegramChannel:
         self,
         app: App,
         application: Application,
-        customer: Any,
+        customer: CustomerChat,
         timers: Timers,
         *,
         reminder_after: timedelta,
@@ -93,6 +93,7 @@ class TelegramChannel:
         application.add_error_handler(self._on_error)
         customer.listeners.append(self._observe)
         app.engine.passthrough = STORAGE_TRANSIENT
+        app.engine.record_updates = True
 
     @property
     def bot(self) -> Bot:
@@ -112,8 +113,7 @@ class TelegramChannel:
         )
 
     async def stop(self) -> None:
-        if self.application._initialized:
-            await self.application.shutdown()
+        await self.application.shutdown()  # PTB returns at once if it never started
 
     async def process(self, update_id: int, payload: dict[str, Any]) -> str:
         try:

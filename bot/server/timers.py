@@ -19,8 +19,9 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -50,7 +51,7 @@ class Timers:
     def __init__(self, db: AsyncEngine, lease: timedelta = timedelta(minutes=2)) -> None:
         self.db, self.lease = db, lease
         dialect = postgresql if db.dialect.name == "postgresql" else sqlite
-        insert: Insert = dialect.insert(timers)
+        insert: Any = dialect.insert(timers)  # PostgreSQL's or SQLite's, both with ON CONFLICT
         self._upsert = insert.on_conflict_do_update(
             index_elements=["kind", "chat_id"],
             set_={"due_at": insert.excluded.due_at, "fired_at": None, "claimed_until": None},

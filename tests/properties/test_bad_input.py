@@ -96,6 +96,7 @@ class Run:
         self.app: App = await build(
             self.settings, clock=self.clock, hasher=self.hasher, migrate=False
         )
+        self.app.engine.record_updates = True  # as in the webhook server: turns kept by update id
 
     async def state(self) -> tuple[State, list[list[str]]]:
         stored = await self.app.store.load(CHAT)
