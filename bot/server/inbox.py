@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.customer import chat_key
+from bot.storage.db import SINGLE_READ
 from bot.storage.schema import inbox, processed_updates
 
 JSON = dict[str, Any]
@@ -58,6 +59,7 @@ def chat_key_of(update: JSON) -> str:
 class Inbox:
     def __init__(self, db: AsyncEngine) -> None:
         self.db = db
+        self._reads = db.execution_options(**{SINGLE_READ: True})  # no SQLite write lock
         dialect = postgresql if db.dialect.name == "postgresql" else sqlite
         self._insert: Insert = (
             dialect.insert(inbox)
@@ -102,7 +104,7 @@ class Inbox:
             .order_by(inbox.c.update_id)
             .limit(limit)
         )
-        async with self.db.connect() as conn:
+        async with self._reads.connect() as conn:
             return list((await conn.execute(query)).scalars())
 
     async def pending(self, chat: str, limit: int = 20) -> list[Pending]:
@@ -112,7 +114,7 @@ class Inbox:
             .order_by(inbox.c.update_id)
             .limit(limit)
         )
-        async with self.db.connect() as conn:
+        async with self._reads.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
             Pending(
@@ -144,7 +146,7 @@ class Inbox:
 
     async def count_pending(self) -> int:
         query = select(func.count()).select_from(inbox).where(inbox.c.processed_at.is_(None))
-        async with self.db.connect() as conn:
+        async with self._reads.connect() as conn:
             return int((await conn.execute(query)).scalar_one())
 
     async def prune(self, before: datetime) -> Sequence[int]:

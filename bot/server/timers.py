@@ -30,6 +30,7 @@ from bot.conversation.messages import Outcome
 from bot.server import metrics
 from bot.server.inbox import Inbox
 from bot.server.locks import ChatLocks
+from bot.storage.db import SINGLE_READ
 from bot.storage.schema import conversations, timers
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Due:
 class Timers:
     def __init__(self, db: AsyncEngine, lease: timedelta = timedelta(minutes=2)) -> None:
         self.db, self.lease = db, lease
+        self._reads = db.execution_options(**{SINGLE_READ: True})  # no SQLite write lock
         dialect = postgresql if db.dialect.name == "postgresql" else sqlite
         insert: Any = dialect.insert(timers)  # PostgreSQL's or SQLite's, both with ON CONFLICT
         self._upsert = insert.on_conflict_do_update(
@@ -95,7 +97,7 @@ class Timers:
             .order_by(conversations.c.expires_at)
             .limit(limit)
         )
-        async with self.db.connect() as conn:
+        async with self._reads.connect() as conn:
             return list((await conn.execute(query)).scalars())
 
 

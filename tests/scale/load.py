@@ -135,6 +135,20 @@ def deliveries(stream: list[dict[str, Any]], rng: random.Random, window: int) ->
     return windows
 
 
+def reordered(stream: list[dict[str, Any]], windows: list[list[Any]]) -> int:
+    """Pairs of one chat's consecutive updates whose later one is delivered first."""
+    first: dict[int, int] = {}
+    for position, update in enumerate(u for w in windows for u in w):
+        first.setdefault(update["update_id"], position)
+    by_chat: dict[int, list[int]] = {}
+    for update in stream:
+        message = update.get("message") or update["callback_query"]["message"]
+        by_chat.setdefault(message["chat"]["id"], []).append(update["update_id"])
+    return sum(
+        first[b] < first[a] for ids in by_chat.values() for a, b in zip(ids, ids[1:], strict=False)
+    )
+
+
 # --- the driver ------------------------------------------------------------------------------
 
 

@@ -196,6 +196,7 @@ def _metric(text: str, name: str, label: str = "") -> int:
 def _figures(
     url: str,
     stream: list[dict[str, Any]],
+    windows: list[list[Any]],
     driver: load.Driver,
     smtp: SmtpServer,
     faults: Faults,
@@ -206,7 +207,8 @@ def _figures(
         f"chats {CHATS}, worker processes {WORKERS}, updates {len(stream)}, deliveries answered"
         f" 200: {sum(driver.answered.values())} (+{driver.refused} refused or cut off, sent again)",
         f"updates stored {received}, duplicates dropped"
-        f" {_metric(metrics, 'aspel_updates_received_total', 'duplicate')}",
+        f" {_metric(metrics, 'aspel_updates_received_total', 'duplicate')}, one chat's updates"
+        f" delivered out of order {load.reordered(stream, windows)} times",
         f"journeys completed {_scalar(url, _COMPLETED)} of {CHATS} (workers counted"
         f" {_metric(metrics, 'aspel_journeys_completed_total')}),"
         f" upgrades {_scalar(url, _UPGRADES)}",
@@ -248,7 +250,7 @@ def test_many_chats_through_workers_with_a_kill_an_smtp_outage_and_a_database_re
         smtp.stop()
         api.stop()
     _check(cluster.url, customers, api, smtp, serve, driver, stream)
-    FIGURES.extend(_figures(cluster.url, stream, driver, smtp, faults, metrics_text))
+    FIGURES.extend(_figures(cluster.url, stream, windows, driver, smtp, faults, metrics_text))
     FIGURES.append(
         f"time: deliveries {delivered:.1f} s, all processed and mailed {drained:.1f} s,"
         f" whole test {time.monotonic() - started:.1f} s"
