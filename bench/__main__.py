@@ -37,6 +37,7 @@ class Options:
     window: int
     peer_budget: float
     postgres: str | None
+    postgres_chats: list[int]
     parts: tuple[str, ...]
     memory_sizes: tuple[int, ...]
     memory_chats: int
@@ -48,48 +49,54 @@ class Options:
 
 def parse(argv: list[str]) -> Options:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    p.add_argument("--chats", default="1000,10000", help="workload sizes (comma-separated)")
-    p.add_argument("--reps", type=int, default=3, help="repetitions of every figure")
+    p.add_argument("--chats", help="workload sizes, comma-separated (default 1000,10000)")
+    p.add_argument("--reps", type=int, help="repetitions of every figure (default 3)")
     p.add_argument("--window", type=int, default=8, help="chats served at once")
-    p.add_argument("--peer-budget", type=float, default=20.0, help="seconds per durable-peer run")
+    p.add_argument("--peer-budget", type=float, help="seconds per durable-peer run (default 20)")
     p.add_argument("--postgres", metavar="URL", help="also measure on PostgreSQL")
+    p.add_argument("--postgres-chats", help="workload sizes on PostgreSQL (default: --chats)")
     p.add_argument("--only", default=",".join(PARTS), help=f"parts to run: {','.join(PARTS)}")
-    p.add_argument("--memory-sizes", default="1000,10000,100000", help="stored conversations")
-    p.add_argument("--memory-chats", type=int, default=1000, help="chats served per memory run")
-    p.add_argument("--logins", type=int, default=50, help="concurrent logins")
-    p.add_argument("--quick", action="store_true", help="small sizes, 2 repetitions")
+    p.add_argument("--memory-sizes", help="stored conversations (default 1000,10000,100000)")
+    p.add_argument("--memory-chats", type=int, help="chats served per memory run (default 1000)")
+    p.add_argument("--logins", type=int, help="concurrent logins (default 50)")
+    p.add_argument("--quick", action="store_true", help="small defaults, 2 repetitions")
     p.add_argument("--out", default="docs/PERFORMANCE.md", help="report file ('-': none)")
     p.add_argument("--no-write", action="store_true", help="print only")
     p.add_argument("--workdir", help="where SQLite files go (default: a temporary directory)")
     a = p.parse_args(argv)
-    if a.quick:
-        a.chats, a.reps, a.peer_budget, a.memory_chats = "100", min(a.reps, 2), 3.0, 100
-        a.memory_sizes, a.logins = "1000,10000", min(a.logins, 20)
+    quick = a.quick
+    chats = a.chats or ("100" if quick else "1000,10000")
+    sizes = a.memory_sizes or ("1000,10000" if quick else "1000,10000,100000")
     return Options(
-        chats=[int(c) for c in a.chats.split(",")],
-        reps=a.reps,
+        chats=_ints(chats),
+        reps=a.reps or (2 if quick else 3),
         window=a.window,
-        peer_budget=a.peer_budget,
+        peer_budget=a.peer_budget or (3.0 if quick else 20.0),
         postgres=a.postgres,
+        postgres_chats=_ints(a.postgres_chats or chats),
         parts=tuple(part for part in a.only.split(",") if part),
-        memory_sizes=tuple(int(s) for s in a.memory_sizes.split(",")),
-        memory_chats=a.memory_chats,
-        logins=a.logins,
-        quiet=1.0 if a.quick else 3.0,
+        memory_sizes=tuple(_ints(sizes)),
+        memory_chats=a.memory_chats or (100 if quick else 1000),
+        logins=a.logins or (20 if quick else 50),
+        quiet=1.0 if quick else 3.0,
         out=None if a.no_write or a.out == "-" else Path(a.out),
         workdir=Path(a.workdir or tempfile.mkdtemp(prefix="aspel-bench-")),
     )
+
+
+def _ints(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part]
 
 
 def log(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-async def backend_parts(name: str, dbs: Databases, o: Options) -> list[str]:
+async def backend_parts(name: str, dbs: Databases, o: Options, sizes: list[int]) -> list[str]:
     cheap = Argon2Hasher.cheap()
     cheap_hash = cheap.hash(journey.PASSWORD)  # hashed once, reused by every account
     lines: list[str] = []
-    for chats in o.chats:
+    for chats in sizes:
         log(f"{name}: building the dataset of {chats:,} accounts")
         await dbs.template(f"cheap_{chats}", chats, cheap_hash)
         setup = throughput.Setup(
@@ -101,7 +108,7 @@ async def backend_parts(name: str, dbs: Databases, o: Options) -> list[str]:
                 f"{name}: {chats:,} chats × {journey.TURNS_PER_CHAT} updates, {o.window} at once"
             )
             lines += table(title, throughput_rows(section))
-        if "profile" in o.parts and name == "sqlite" and chats == o.chats[0]:
+        if "profile" in o.parts and name == "sqlite" and chats == sizes[0]:
             lines += await profile_part(setup, o)
     if "logins" in o.parts:
         lines += await logins_part(name, dbs, o)
@@ -139,9 +146,10 @@ async def profile_part(setup: throughput.Setup, o: Options) -> list[str]:
 
 
 async def main(o: Options) -> list[str]:
-    lines = await backend_parts("sqlite", SqliteDatabases(o.workdir), o)
+    lines = await backend_parts("sqlite", SqliteDatabases(o.workdir), o, o.chats)
     if o.postgres:
-        lines += await backend_parts("postgresql", PostgresDatabases(o.postgres), o)
+        dbs = PostgresDatabases(o.postgres)
+        lines += await backend_parts("postgresql", dbs, o, o.postgres_chats)
     return lines
 
 

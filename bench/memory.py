@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from bench import variants
 from bench.dataset import Databases, insert_conversations
@@ -34,7 +35,8 @@ async def serve(url: str, chats: int, window: int) -> dict[str, float]:
 
 def measure_one(url: str, chats: int, window: int) -> dict[str, float]:
     command = [sys.executable, "-m", "bench.memory", url, str(chats), str(window)]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=root).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 

@@ -1,0 +1,44 @@
+"""The benchmark harness runs end to end on a tiny workload and prints its figures.
+
+No timing is asserted: speed is what ``python -m bench`` measures, not what a test on a busy
+machine can judge. The full benchmark never runs in the test suite.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = [
+    "--quick",
+    "--chats", "4",
+    "--reps", "1",
+    "--peer-budget", "0.5",
+    "--memory-sizes", "10,100",
+    "--memory-chats", "2",
+    "--logins", "2",
+    "--only", "throughput,logins,memory",
+    "--no-write",
+]  # fmt: skip
+FIGURE = re.compile(r"^\| (?P<name>[^|]+) \| (?P<value>[^|]+) \|", re.MULTILINE)
+
+
+def test_the_quickest_run_prints_every_figure(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "bench", *TINY, "--workdir", str(tmp_path)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = {m["name"].strip(): m["value"].strip() for m in FIGURE.finditer(done.stdout)}
+    for name in (
+        "ours, updates/s",
+        "floor (PTB, reply only), updates/s",
+        "peer, PicklePersistence on its interval, updates/s",
+        "ours / floor",
+        "CPU µs/update: ours above the floor",
+        "2 concurrent logins, logins/s",
+        "other chats' turns while hashing: p50 / p99, ms",
+        "RSS after serving, 100 stored conversations, MB",
+    ):
+        assert re.search(r"\d", figures.get(name, "")), (name, done.stdout)
