@@ -20,13 +20,20 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import journey, logins, memory, throughput
+from bench import journey, logins, memory, throughput, workers
 from bench.dataset import Databases, PostgresDatabases, SqliteDatabases
 from bench.profile import profile
-from bench.report import login_rows, machine, memory_rows, table, throughput_rows
+from bench.report import (
+    login_rows,
+    machine,
+    memory_rows,
+    table,
+    throughput_rows,
+    workers_rows,
+)
 from bot.domain.passwords import Argon2Hasher
 
-PARTS = ("throughput", "logins", "memory", "profile")
+PARTS = ("throughput", "logins", "memory", "workers", "profile")
 ANALYSIS = Path(__file__).with_name("ANALYSIS.md")
 
 
@@ -110,6 +117,8 @@ async def backend_parts(name: str, dbs: Databases, o: Options, sizes: list[int])
             lines += table(title, throughput_rows(section))
         if "profile" in o.parts and name == "sqlite" and chats == sizes[0]:
             lines += await profile_part(setup, o)
+    if "workers" in o.parts and name == "postgresql":
+        lines += await workers_part(dbs, o, sizes[0])
     if "logins" in o.parts:
         lines += await logins_part(name, dbs, o)
     if "memory" in o.parts and name == "sqlite":
@@ -124,6 +133,13 @@ async def logins_part(name: str, dbs: Databases, o: Options) -> list[str]:
     runs = await logins.measure(dbs, "argon2", hasher, o.reps, o.quiet, o.logins, log=log)
     title = f"{name}: {o.logins} logins at once (Argon2 defaults), {logins.OTHERS} chats browsing"
     return table(title, login_rows(runs, o.logins))
+
+
+async def workers_part(dbs: Databases, o: Options, chats: int) -> list[str]:
+    log(f"postgresql: 1 and 2 worker processes, {chats:,} chats")
+    runs = await workers.measure(dbs, f"cheap_{chats}", chats, o.reps, o.window, log=log)
+    title = f"postgresql: {chats:,} chats split over 1 or 2 processes (in-process Application)"
+    return table(title, workers_rows(runs))
 
 
 async def memory_part(dbs: Databases, o: Options, cheap_hash: str) -> list[str]:

@@ -14,6 +14,7 @@ from bench.driver import Run
 from bench.logins import LoginRun
 from bench.measure import Figure, percentile
 from bench.throughput import FLOOR, OURS, PEER, PEER_DURABLE, Section
+from bench.workers import WorkersRun
 
 PACKAGES = (
     "python-telegram-bot",
@@ -131,6 +132,21 @@ def memory_rows(results: dict[int, list[dict[str, float]]]) -> list[Row]:
 
 def _rss(results: list[dict[str, float]]) -> str:
     return _fig([r["after"] for r in results])
+
+
+def workers_rows(runs: dict[int, list[WorkersRun]]) -> list[Row]:
+    one, two = runs[1], runs[2]
+    scale = [b.per_second / a.per_second for a, b in zip(one, two, strict=True)]
+    return [
+        ("1 worker process, updates/s", _fig([r.per_second for r in one]), ""),
+        ("2 worker processes, updates/s", _fig([r.per_second for r in two]), ""),
+        ("2 workers / 1 worker", _fig(scale, 2), ""),
+        ("CPU µs/update, 1 / 2 workers", _pair(*(_cpu_us(r) for r in (one, two))), ""),
+    ]
+
+
+def _cpu_us(runs: list[WorkersRun]) -> list[float]:
+    return [r.cpu / r.updates * 1e6 for r in runs]
 
 
 def table(title: str, rows: list[Row]) -> list[str]:
