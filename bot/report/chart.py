@@ -9,6 +9,7 @@ from pathlib import Path
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.i18n import Translator
 from bot.report import labels
@@ -50,6 +51,7 @@ def _funnel(ax: Axes, t: Translator, f: Funnel) -> None:
     ax.invert_yaxis()  # the journey reads from the top down
     ax.set_title(labels.funnel_title(t, f), loc="left", fontsize=12)
     ax.set_xlabel(t("report-chart-axis"))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlim(0, max(max(counts), 1) * 1.25)  # room for the figures after the longest bar
     for y, count in zip(positions, counts, strict=True):
         text = t("report-chart-bar", count=count, share=labels.percent(f.share(count)))
