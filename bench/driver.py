@@ -62,6 +62,7 @@ class Run:
     logins: list[float]  # latency of each password update
     calls: Counter[str]
     complete: bool = True  # False when a time budget stopped it early
+    save_seconds: float | None = None  # the peer's periodic save after the run, if measured
 
     @property
     def per_second(self) -> float:

@@ -13,7 +13,7 @@ from pathlib import Path
 from bench.driver import Run
 from bench.logins import LoginRun
 from bench.measure import Figure, percentile
-from bench.throughput import FLOOR, OURS, PEER, PEER_DURABLE, Section
+from bench.throughput import FLOOR, MAX_CHATS_FOR_SAVE, OURS, PEER, PEER_DURABLE, Section
 from bench.workers import WorkersRun
 
 PACKAGES = (
@@ -71,7 +71,13 @@ def throughput_rows(s: Section) -> list[Row]:
         ("non-login update latency p50 / p99, ms", _pair(*_p50_p99(ours, turns), 1), ""),
         ("login update (cheap Argon2) p50 / p99, ms", _pair(*_p50_p99(ours, logins), 1), ""),
         ("Bot API calls/update: ours / floor / peer", calls, ""),
+        ("peer: one periodic save of every chat blocks the loop, s", _save(peer), ""),
     ]
+
+
+def _save(runs: list[Run]) -> str:
+    saves = [r.save_seconds for r in runs if r.save_seconds is not None]
+    return _fig(saves, 2) if saves else f"not measured above {MAX_CHATS_FOR_SAVE:,} chats"
 
 
 def _speed(runs: list[Run]) -> str:

@@ -24,6 +24,7 @@ from bot.storage.schema import conversations, outbox
 
 OURS, FLOOR, PEER, PEER_DURABLE = "ours", "floor", "peer", "peer_durable"
 VARIANTS = (OURS, FLOOR, PEER, PEER_DURABLE)
+MAX_CHATS_FOR_SAVE = 2_000  # the peer's periodic save is O(chats²): ~6 s at 1k, minutes at 10k
 
 
 @dataclass
@@ -105,11 +106,18 @@ async def run_ours(setup: Setup, stream: Stream) -> Run:
 
 
 async def _run_target(
-    make: Callable[[], Awaitable[Target]], stream: Stream, window: int, budget: float | None
+    make: Callable[[], Awaitable[Target]],
+    stream: Stream,
+    window: int,
+    budget: float | None,
+    save: bool = False,
 ) -> Run:
     target = await make()
     try:
-        return await _timed(target, stream, window, budget)
+        run = await _timed(target, stream, window, budget)
+        if save:
+            run.save_seconds = await variants.interval_save(target)
+        return run
     finally:
         await target.aclose()
 
@@ -125,7 +133,8 @@ async def run_variant(name: str, setup: Setup, stream: Stream) -> Run:
         return variants.peer(setup.chats, setup.hasher, setup.password_hash, durable)
 
     budget = setup.peer_budget if durable else None
-    return await _run_target(make, stream, setup.window, budget)
+    save = not durable and setup.chats <= MAX_CHATS_FOR_SAVE
+    return await _run_target(make, stream, setup.window, budget, save)
 
 
 async def measure(
