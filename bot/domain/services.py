@@ -9,13 +9,12 @@ records the outcome in a second one, so that a login never holds the database's 
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import secrets
 import weakref
 from datetime import date, timedelta
 
-from bot.domain import errors, mail, serials, throttling
+from bot.domain import errors, mail, passwords, serials, throttling
 from bot.domain.catalogue import Catalogue, Product
 from bot.domain.model import (
     AccountSummary,
@@ -99,7 +98,7 @@ async def authenticate(
     until = throttling.locked_until(throttles.values(), clock())
     if until is not None:
         raise errors.AccountLocked(until)
-    ok = await asyncio.to_thread(_check_password, hasher, account, password)
+    ok = await passwords.off_the_loop(_check_password, hasher, account, password)
     if account is None or not ok:
         await _record_failure(uow, keys, account, clock=clock, templates=templates)
         raise errors.InvalidCredentials()
@@ -138,7 +137,7 @@ async def _record_success(
 ) -> None:
     new_hash = None
     if hasher.needs_rehash(account.password_hash):
-        new_hash = await asyncio.to_thread(hasher.hash, password)
+        new_hash = await passwords.off_the_loop(hasher.hash, password)
     async with uow:
         await uow.throttles.clear(keys)
         if new_hash:
@@ -182,7 +181,7 @@ async def complete_password_reset(
 ) -> None:
     if len(new_password) < MIN_PASSWORD_LENGTH:
         raise errors.WeakPassword(MIN_PASSWORD_LENGTH)
-    new_hash = await asyncio.to_thread(hasher.hash, new_password)
+    new_hash = await passwords.off_the_loop(hasher.hash, new_password)
     async with uow:
         now = clock()
         reset = await uow.resets.by_token_hash(token_hash(token))

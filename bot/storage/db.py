@@ -47,6 +47,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not database or database == ":memory:":
         kwargs.setdefault("poolclass", StaticPool)
         kwargs.setdefault("connect_args", {"check_same_thread": False})
+    else:
+        # SQLite has one writer at a time, and a connection that finds the lock taken *sleeps*
+        # in the busy handler (1, 2, 5 … 100 ms). One connection per process makes the process's
+        # turns queue for it in order instead; other processes still meet the busy timeout.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 60)
     engine = create_async_engine(full, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
