@@ -83,7 +83,7 @@ contracts = Table(
     Column("periodicity", String(16)),  # Periodicity, subscriptions only
     Column("purchase", String(16)),  # Purchase, licences only
     Column("users", Integer, nullable=False),
-    Column("next_validation", Date),  # "próximo pago", subscriptions only
+    Column("next_validation", Date),  # the portal's "next payment", subscriptions only
     Column("cda", String(32), nullable=False),  # kept across versions of a subscription
     Column("created_at", UTCDateTime, nullable=False),
 )
