@@ -48,6 +48,7 @@ class Journey:
     name: str
     done: State
     steps: tuple[State, ...]  # in journey order
+    by_product: bool = True  # a password recovery concerns no product
 
 
 LOGIN = (State.LOGIN_USER, State.LOGIN_PASSWORD, State.CHOOSE_MODALITY, State.CHOOSE_SERIAL)
@@ -56,7 +57,7 @@ JOURNEYS: dict[str, Journey] = {
         "upgrade", State.UPGRADE_DONE, (*LOGIN, State.UPGRADE_TERMS, State.LICENCE_UPGRADE)
     ),
     "cda": Journey("cda", State.CDA_DONE, (*LOGIN, State.CDA_CONFIRM)),
-    "recovery": Journey("recovery", State.RECOVERY_DONE, (State.RECOVERY_USER,)),
+    "recovery": Journey("recovery", State.RECOVERY_DONE, (State.RECOVERY_USER,), False),
 }
 STARTS: dict[str, str] = {
     "pick_upgrade": "upgrade",

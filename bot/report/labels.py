@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.fsm import State
 from bot.i18n import Translator
-from bot.report.funnel import Funnel, Reason
+from bot.report.funnel import JOURNEYS, Funnel, Reason
 
 JOURNEY_KEYS: dict[str, str] = {
     "upgrade": "report-journey-upgrade",
@@ -50,6 +50,8 @@ def step(t: Translator, state: str) -> str:
 
 
 def funnel_title(t: Translator, f: Funnel) -> str:
+    if f.product is None and not JOURNEYS[f.journey].by_product:
+        return journey(t, f.journey)
     product = f.product or t("report-all-products")
     return t("report-funnel-title", journey=journey(t, f.journey), product=product)
 
