@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from telegram import Update
 from bot.server.inbox import chat_key_of
 from bot.server.processor import ProcessorOptions
 from bot.server.timers import HANDOFF_REMINDER, Sweeper, Timers
-from bot.storage.schema import serials
+from bot.storage.schema import serials, timers
 from tests.scale.conftest import USER, Harness
 
 CHAT = 777
@@ -147,12 +148,23 @@ async def test_an_idle_session_is_expired_once_by_the_sweepers(harness: Harness)
 async def test_a_handoff_reminder_is_stored_and_fired_once(harness: Harness) -> None:
     await _say(harness, _text(harness, "/start"))
     await _say(harness, _text(harness, "/asesor"))
+    await _until_reminder_stored(harness)  # scheduled just after the turn: wait for it
     clock = harness.worker.clock
     clock.advance(minutes=11)  # type: ignore[attr-defined]
     sweepers = [_sweeper(harness), _sweeper(harness)]
     assert sum(await asyncio.gather(*(s.sweep() for s in sweepers))) == 1
     reminded = [t for t in harness.texts(CHAT) if "Sigues en la fila" in t]
     assert len(reminded) == 1
+
+
+async def _until_reminder_stored(h: Harness, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        async with h.worker.app.db.connect() as conn:
+            if (await conn.execute(select(timers.c.id))).first() is not None:
+                return
+        assert time.monotonic() < deadline, "no handoff reminder was stored"
+        await asyncio.sleep(0.02)
 
 
 def _sweeper(h: Harness) -> Sweeper:
