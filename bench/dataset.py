@@ -21,15 +21,15 @@ from sqlalchemy.engine import make_url
 from bench import journey
 from bot.domain.model import Modality, Periodicity
 from bot.domain.ports import NewAccount, NewContract, NewSerial, UnitOfWork
-from bot.storage.db import create_engine
-from bot.storage.migrate import ensure_schema
+from bot.storage.db import Database
+from bot.storage.migrate import upgrade_database
 from bot.storage.schema import conversations
 from bot.storage.unit_of_work import SqlUnitOfWork
 
 CHUNK = 500  # accounts per transaction while loading
 
 
-async def _add_account(uow: UnitOfWork, i: int, password_hash: str, today: date) -> None:
+def _add_account(uow: UnitOfWork, i: int, password_hash: str, today: date) -> None:
     now = datetime.now(UTC)
     account = NewAccount(
         journey.username(i),
@@ -39,7 +39,7 @@ async def _add_account(uow: UnitOfWork, i: int, password_hash: str, today: date)
         f"cliente{i}@example.com",
         "Distribuidora Centro",
     )
-    account_id = await uow.accounts.add(account, now)
+    account_id = uow.accounts.add(account, now)
     systems = [
         ("COI", "8.0", Periodicity.MONTHLY, journey.upgrade_serial(i)),
         ("NOI", "9.0", Periodicity.YEARLY, journey.cda_serial(i)),
@@ -49,25 +49,28 @@ async def _add_account(uow: UnitOfWork, i: int, password_hash: str, today: date)
             account_id, product, Modality.SUBSCRIPTION, periodicity, None, 1,
             today + timedelta(days=30), "7QK2-M9XA-4D3F-PL8C",
         )  # fmt: skip
-        contract_id = await uow.serials.add_contract(contract, now)
+        contract_id = uow.serials.add_contract(contract, now)
         activated = today - timedelta(days=90)
-        await uow.serials.add_serial(NewSerial(contract_id, serial, version, activated), now)
+        uow.serials.add_serial(NewSerial(contract_id, serial, version, activated), now)
+
+
+def _load_accounts(url: str, chats: int, password_hash: str) -> None:
+    upgrade_database(url)
+    db = Database(url)
+    today = datetime.now(UTC).date()
+    try:
+        for start in range(0, chats, CHUNK):
+            with SqlUnitOfWork(db) as uow:
+                for i in range(start, min(start + CHUNK, chats)):
+                    _add_account(uow, i, password_hash, today)
+                uow.commit()
+    finally:
+        db.dispose()
 
 
 async def load_accounts(url: str, chats: int, password_hash: str) -> None:
     """Migrate ``url`` and add accounts 0…chats-1."""
-    await ensure_schema(url)
-    engine = create_engine(url)
-    today = datetime.now(UTC).date()
-    try:
-        for start in range(0, chats, CHUNK):
-            uow = SqlUnitOfWork(engine)
-            async with uow:
-                for i in range(start, min(start + CHUNK, chats)):
-                    await _add_account(uow, i, password_hash, today)
-                await uow.commit()
-    finally:
-        await engine.dispose()
+    await asyncio.to_thread(_load_accounts, url, chats, password_hash)
 
 
 def stored_row(n: int, now: datetime) -> dict[str, object]:
@@ -88,17 +91,21 @@ def stored_row(n: int, now: datetime) -> dict[str, object]:
     }
 
 
-async def insert_conversations(url: str, count: int, batch: int = 5_000) -> None:
-    """Insert ``count`` stored conversations directly (not through the bot)."""
-    engine = create_engine(url)
+def _insert_conversations(url: str, count: int, batch: int) -> None:
+    db = Database(url)
     now = datetime.now(UTC)
     try:
         rows = (stored_row(n, now) for n in range(count))
         while chunk := list(itertools.islice(rows, batch)):
-            async with engine.begin() as conn:
-                await conn.execute(insert(conversations), chunk)
+            with db.begin() as conn:
+                conn.execute(insert(conversations), chunk)
     finally:
-        await engine.dispose()
+        db.dispose()
+
+
+async def insert_conversations(url: str, count: int, batch: int = 5_000) -> None:
+    """Insert ``count`` stored conversations directly (not through the bot)."""
+    await asyncio.to_thread(_insert_conversations, url, count, batch)
 
 
 # --- template databases and their clones ------------------------------------------------------

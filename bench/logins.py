@@ -21,7 +21,7 @@ from bench.driver import Target, deliver
 from bench.telegram import press_update, text_update
 from bot.conversation import keyboards as kb
 from bot.domain.ports import PasswordHasher
-from bot.storage.db import create_engine
+from bot.storage.db import Database
 from bot.storage.schema import conversations
 
 LOGINS = 50
@@ -73,13 +73,12 @@ async def _browse(
 
 
 async def logged_in(url: str) -> int:
-    engine = create_engine(url)
+    db = Database(url)
     try:
-        async with engine.connect() as conn:
-            query = select(func.count()).where(conversations.c.account_id.is_not(None))
-            return int((await conn.execute(query)).scalar_one())
+        query = select(func.count()).where(conversations.c.account_id.is_not(None))
+        return int(await db.read(lambda conn: conn.execute(query).scalar_one()))
     finally:
-        await engine.dispose()
+        await db.aclose()
 
 
 async def one_run(url: str, hasher: PasswordHasher, quiet_seconds: float, count: int) -> LoginRun:

@@ -12,6 +12,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -19,7 +20,7 @@ from bench import journey, variants
 from bench.dataset import Databases
 from bench.driver import Run, Stream, Target, drive, live, replay
 from bot.domain.ports import PasswordHasher
-from bot.storage.db import create_engine
+from bot.storage.db import Database
 from bot.storage.schema import conversations, outbox
 
 OURS, FLOOR, PEER, PEER_DURABLE = "ours", "floor", "peer", "peer_durable"
@@ -51,14 +52,17 @@ class Section:
 
 async def count_done(url: str) -> tuple[int, int]:
     """(e-mails in the outbox, conversations that finished the CDA journey)."""
-    engine = create_engine(url)
+    db = Database(url)
+    done = conversations.c.state == "cda_done"
+
+    def count(conn: Any) -> tuple[int, int]:
+        emails = conn.execute(select(func.count()).select_from(outbox)).scalar_one()
+        return emails, conn.execute(select(func.count()).where(done)).scalar_one()
+
     try:
-        async with engine.connect() as conn:
-            emails = (await conn.execute(select(func.count()).select_from(outbox))).scalar_one()
-            done = conversations.c.state == "cda_done"
-            finished = (await conn.execute(select(func.count()).where(done))).scalar_one()
+        emails, finished = await db.read(count)
     finally:
-        await engine.dispose()
+        await db.aclose()
     return int(emails), int(finished)
 
 

@@ -7,7 +7,6 @@ Loading is idempotent: a second load finds ``mmendez`` and changes nothing.
 
 from __future__ import annotations
 
-import asyncio
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.model import Modality, Periodicity, Purchase
 from bot.domain.ports import (
@@ -26,6 +24,7 @@ from bot.domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from bot.storage.db import Database
 
 DEMO_FILE = Path(__file__).with_name("demo.toml")
 
@@ -84,34 +83,32 @@ DEMO_CREDENTIALS: dict[str, str] = {a.username: a.password for a in DEMO_ACCOUNT
 DEMO_CDAS: dict[str, str] = {s.serial: s.cda for a in DEMO_ACCOUNTS for s in a.systems}
 
 
-async def load_demo(
-    engine_or_uow_factory: AsyncEngine | UnitOfWorkFactory, hasher: PasswordHasher, today: date
-) -> bool:
+def load_demo(source: Database | UnitOfWorkFactory, hasher: PasswordHasher, today: date) -> bool:
     """Loads the dataset in one transaction; ``False`` when it was already there."""
-    uow = _unit_of_work(engine_or_uow_factory)
-    hashes = {a.username: await asyncio.to_thread(hasher.hash, a.password) for a in DEMO_ACCOUNTS}
+    uow = _unit_of_work(source)
+    hashes = {a.username: hasher.hash(a.password) for a in DEMO_ACCOUNTS}
     now = datetime.now(UTC)
-    async with uow:
-        if await uow.accounts.by_username(DEMO_ACCOUNTS[0].username) is not None:
+    with uow:
+        if uow.accounts.by_username(DEMO_ACCOUNTS[0].username) is not None:
             return False
         for account in DEMO_ACCOUNTS:
-            await _add_account(uow, account, hashes[account.username], today, now)
-        await uow.commit()
+            _add_account(uow, account, hashes[account.username], today, now)
+        uow.commit()
     return True
 
 
-def _unit_of_work(source: AsyncEngine | UnitOfWorkFactory) -> UnitOfWork:
-    if isinstance(source, AsyncEngine):
+def _unit_of_work(source: Database | UnitOfWorkFactory) -> UnitOfWork:
+    if isinstance(source, Database):
         from bot.storage.unit_of_work import SqlUnitOfWork
 
         return SqlUnitOfWork(source)
     return source()
 
 
-async def _add_account(
+def _add_account(
     uow: UnitOfWork, demo: DemoAccount, password_hash: str, today: date, now: datetime
 ) -> None:
-    account_id = await uow.accounts.add(
+    account_id = uow.accounts.add(
         NewAccount(
             demo.username,
             password_hash,
@@ -123,9 +120,9 @@ async def _add_account(
         now,
     )
     for system in demo.systems:
-        contract_id = await uow.serials.add_contract(_contract(account_id, system, today), now)
+        contract_id = uow.serials.add_contract(_contract(account_id, system, today), now)
         activated = today - timedelta(days=system.activated_days_ago)
-        await uow.serials.add_serial(
+        uow.serials.add_serial(
             NewSerial(contract_id, system.serial, system.version, activated), now
         )
 
@@ -150,22 +147,17 @@ def _contract(account_id: int, system: DemoSystem, today: date) -> NewContract:
 )
 def command(database: str | None) -> None:
     """Migrate the database and load the demo accounts; print their logins."""
-    from bot.domain.passwords import Argon2Hasher
+    from bot.bootstrap import hasher_from
     from bot.settings import Settings
-    from bot.storage.db import create_engine
     from bot.storage.migrate import upgrade_database
 
-    url = Settings().with_database(database).database_url
-    upgrade_database(url)
-
-    async def load() -> bool:
-        engine = create_engine(url)
-        try:
-            return await load_demo(engine, Argon2Hasher(), datetime.now(UTC).date())
-        finally:
-            await engine.dispose()
-
-    loaded = asyncio.run(load())
+    settings = Settings().with_database(database)
+    upgrade_database(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        loaded = load_demo(db, hasher_from(settings), datetime.now(UTC).date())
+    finally:
+        db.dispose()
     click.echo("Demo dataset loaded." if loaded else "Demo dataset was already loaded.")
     for username, password in DEMO_CREDENTIALS.items():
         click.echo(f"  user {username:<8} password {password}")

@@ -19,17 +19,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 import click
-from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Connection, or_, select, update
 
 from bot.domain.ports import Clock
 from bot.settings import Settings
+from bot.storage.db import Database
 from bot.storage.schema import outbox
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ def backoff(attempts: int, jitter: float) -> timedelta:
 class OutboxRelay:
     def __init__(
         self,
-        engine: AsyncEngine,
+        db: Database,
         transport: Transport,
         clock: Clock,
         *,
@@ -145,7 +146,7 @@ class OutboxRelay:
         random_unit: Callable[[], float] = random.random,
         lease: timedelta = LEASE,
     ) -> None:
-        self._engine = engine
+        self._db = db
         self._transport = transport
         self._clock = clock
         self._batch_size = batch_size
@@ -179,7 +180,9 @@ class OutboxRelay:
                 await asyncio.sleep(poll_seconds)
 
     async def _claim(self) -> list[tuple[int, Mail]]:
-        now = self._clock()
+        return await self._db.write(partial(self._claim_rows, self._clock()))
+
+    def _claim_rows(self, now: datetime, conn: Connection) -> list[tuple[int, Mail]]:
         query = (
             select(outbox)
             .where(
@@ -191,36 +194,40 @@ class OutboxRelay:
             .limit(self._batch_size)
             .with_for_update(skip_locked=True)
         )
-        async with self._engine.begin() as conn:
-            rows = (await conn.execute(query)).all()
-            if rows:
-                claimed = update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
-                await conn.execute(claimed.values(claimed_until=now + self._lease))
+        rows = conn.execute(query).all()
+        if rows:
+            claimed = update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
+            conn.execute(claimed.values(claimed_until=now + self._lease))
         return [
             (r.id, Mail(r.idempotency_key, r.to_addr, r.subject, r.body, r.created_at))
             for r in rows
         ]
 
     async def _mark_sent(self, row_id: int) -> int:
+        return await self._db.write(partial(self._mark_row_sent, row_id, self._clock()))
+
+    @staticmethod
+    def _mark_row_sent(row_id: int, now: datetime, conn: Connection) -> int:
         statement = update(outbox).where(outbox.c.id == row_id, outbox.c.sent_at.is_(None))
-        async with self._engine.begin() as conn:
-            result = await conn.execute(statement.values(sent_at=self._clock(), claimed_until=None))
+        result = conn.execute(statement.values(sent_at=now, claimed_until=None))
         return int(result.rowcount)
 
     async def _failed(self, row_id: int, exc: Exception) -> None:
-        async with self._engine.begin() as conn:
-            attempts = (
-                await conn.execute(select(outbox.c.attempts).where(outbox.c.id == row_id))
-            ).scalar_one() + 1
-            statement = update(outbox).where(outbox.c.id == row_id, outbox.c.sent_at.is_(None))
-            await conn.execute(
-                statement.values(
-                    attempts=attempts,
-                    next_attempt_at=self._clock() + backoff(attempts, self._random()),
-                    last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                    claimed_until=None,
-                )
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        await self._db.write(partial(self._record_failure, row_id, error, self._random()))
+
+    def _record_failure(self, row_id: int, error: str, jitter: float, conn: Connection) -> None:
+        attempts = conn.execute(select(outbox.c.attempts).where(outbox.c.id == row_id)).scalar_one()
+        attempts += 1
+        statement = update(outbox).where(outbox.c.id == row_id, outbox.c.sent_at.is_(None))
+        conn.execute(
+            statement.values(
+                attempts=attempts,
+                next_attempt_at=self._clock() + backoff(attempts, jitter),
+                last_error=error,
+                claimed_until=None,
             )
+        )
 
 
 def _utc_now() -> datetime:
@@ -237,20 +244,18 @@ def _utc_now() -> datetime:
 )
 def command(database: str | None, once: bool, poll_seconds: float) -> None:
     """Deliver queued e-mails (SMTP_URL, or .eml files in OUTBOX_DIR when unset)."""
-    from bot.storage.db import create_engine
-
     settings = Settings().with_database(database)
     logging.basicConfig(level=settings.log_level)
 
     async def run() -> Any:
-        engine = create_engine(settings.database_url)
-        relay = OutboxRelay(engine, transport_from_settings(settings), _utc_now)
+        db = Database(settings.database_url)
+        relay = OutboxRelay(db, transport_from_settings(settings), _utc_now)
         try:
             if once:
                 click.echo(f"Sent {await relay.run_once()} e-mail(s).")
             else:
                 await relay.run_forever(poll_seconds)
         finally:
-            await engine.dispose()
+            await db.aclose()
 
     asyncio.run(run())

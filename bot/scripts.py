@@ -38,7 +38,7 @@ from typing import Any, Protocol
 
 import click
 import yaml
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from unidecode import unidecode
 
 from bot.bootstrap import App, build, utcnow
@@ -209,7 +209,9 @@ class Runner:
             if self.keep_flow:
                 from bot.report.store import keep_flow
 
-                await keep_flow(self._settings(db).database_url, self.keep_flow, path.stem)
+                await asyncio.to_thread(
+                    keep_flow, self._settings(db).database_url, self.keep_flow, path.stem
+                )
             _remove_sqlite(db)
         return Result(script.name, channel, True)
 
@@ -304,12 +306,13 @@ class _Session:
             )
 
     async def _check_end(self, app: App) -> None:
-        async with app.db.connect() as conn:
-            mails = (
-                await conn.execute(select(outbox.c.to_addr, outbox.c.subject, outbox.c.body))
-            ).all()
-            opened = (await conn.execute(select(tickets.c.id))).all()
-            events = (await conn.execute(select(transcript_events.c.text))).scalars().all()
+        def read(conn: Connection) -> tuple[list[Any], list[Any], list[str]]:
+            mails = conn.execute(select(outbox.c.to_addr, outbox.c.subject, outbox.c.body)).all()
+            opened = conn.execute(select(tickets.c.id)).all()
+            events = conn.execute(select(transcript_events.c.text)).scalars().all()
+            return list(mails), list(opened), list(events)
+
+        mails, opened, events = await app.db.read(read)
         problems: list[str] = []
         if self.script.no_emails and mails:
             problems.append(

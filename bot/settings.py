@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # Argon2 cost for new password hashes (library defaults when unset); tune to the hardware
     argon2_time_cost: int | None = None
     argon2_memory_kib: int | None = None
+    # threads (each with one connection) running turns on PostgreSQL; SQLite always uses one
+    db_threads: int | None = None
 
     def with_database(self, url: str | None) -> Settings:
         """``--database URL`` wins over DATABASE_URL."""

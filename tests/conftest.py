@@ -8,24 +8,21 @@ per session as a template and cloned per test (file copy / CREATE DATABASE … T
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.demo import load_demo
 from bot.domain.passwords import Argon2Hasher
 from bot.i18n import Translator
-from bot.storage.db import create_engine
+from bot.storage.db import Database
 from bot.storage.migrate import upgrade_database
 
 FIXED_NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
@@ -74,21 +71,13 @@ def _postgres_url() -> str:
 
 
 def _prepare(url: str, hasher: Argon2Hasher) -> None:
-    """Migrate and load the demo, in a thread of its own (no event loop may be running here)."""
-
-    async def load() -> None:
-        engine = create_engine(url)
-        try:
-            await load_demo(engine, hasher, FIXED_NOW.date())
-        finally:
-            await engine.dispose()
-
-    def run() -> None:
-        upgrade_database(url)
-        asyncio.run(load())
-
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(run).result()
+    """Migrate and load the demo."""
+    upgrade_database(url)
+    db = Database(url)
+    try:
+        load_demo(db, hasher, FIXED_NOW.date())
+    finally:
+        db.dispose()
 
 
 def _admin(url: str, sql: str) -> None:
@@ -131,7 +120,7 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    yield engine
-    await engine.dispose()
+def db(database_url: str) -> Iterator[Database]:
+    db = Database(database_url)
+    yield db
+    db.dispose()

@@ -9,7 +9,7 @@ Button presses have already been checked against what the chat was offered.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,6 +27,8 @@ from bot.domain.model import (
     SystemRow,
     UpgradeResult,
 )
+from bot.domain.passwords import LoginCheck, PasswordWork, Verdict
+from bot.domain.services import check_new_password
 from bot.fsm import MENU_LIKE, State
 from bot.nlu import Intent, Understanding, understand
 
@@ -66,17 +68,35 @@ SERIAL_LIKE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9 \-]{5,22}$")  # an att
 class Portal(Protocol):
     """What the conversation needs of the account domain (``bot.domain.portal.Portal``)."""
 
-    async def authenticate(
-        self, username: str, password: str, *, chat_key: str
-    ) -> AccountSummary: ...
-    async def start_password_recovery(self, username_or_email: str) -> None: ...
-    async def complete_password_reset(self, token: str, new_password: str) -> None: ...
-    async def list_systems(
+    def begin_login(self, username: str, *, chat_key: str) -> LoginCheck: ...
+    def finish_login(self, check: LoginCheck, verdict: Verdict) -> AccountSummary: ...
+    def start_password_recovery(self, username_or_email: str) -> None: ...
+    def complete_password_reset(self, token: str, new_hash: str) -> None: ...
+    def list_systems(
         self, account_id: int, modality: Modality | None = None
     ) -> list[SystemRow]: ...
-    async def system(self, account_id: int, serial: str) -> SystemRow: ...
-    async def request_upgrade(self, account_id: int, serial: str) -> UpgradeResult: ...
-    async def resend_cda(self, account_id: int, serial: str) -> CdaResendResult: ...
+    def system(self, account_id: int, serial: str) -> SystemRow: ...
+    def request_upgrade(self, account_id: int, serial: str) -> UpgradeResult: ...
+    def resend_cda(self, account_id: int, serial: str) -> CdaResendResult: ...
+
+
+class Suspend(Exception):
+    """The turn needs password work first: the engine runs it off the database thread, then
+    runs the turn again with its verdict (``Turn.verdict``). Nothing was written."""
+
+    def __init__(self, work: PasswordWork, check: LoginCheck | None = None) -> None:
+        super().__init__("password work")
+        self.work, self.check = work, check
+
+
+@dataclass(slots=True)
+class Turn:
+    """What one turn's step handlers act with."""
+
+    portal: Portal
+    chat_key: str
+    suspended: Suspend | None = None  # the first run's request, on the second run
+    verdict: Verdict | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,25 +134,26 @@ def match_button(text: str, offered: list[list[str]]) -> str | None:
 
 
 class Steps:
-    def __init__(self, portal: Portal) -> None:
-        self.portal = portal
-        self._text: dict[State, Callable[[Dialogue, str, str], Awaitable[Step]]] = {
+    """Stateless: every method gets the turn (``Turn``) it acts in."""
+
+    def __init__(self) -> None:
+        self._text: dict[State, Callable[[Dialogue, str, Turn], Step]] = {
             State.LOGIN_USER: self._username,
             State.LOGIN_PASSWORD: self._password,
             State.RECOVERY_USER: self._recovery,
             State.CHOOSE_SERIAL: self._typed_serial,
         }
 
-    async def on_text(self, d: Dialogue, text: str, chat_key: str) -> Step:
+    def on_text(self, d: Dialogue, text: str, t: Turn) -> Step:
         command = command_of(text)
         if command is not None:
             if d.state is State.HANDOFF and command == "salir":
                 return Step("leave_handoff")
             return Step(COMMANDS[command]) if command in COMMANDS else UNRECOGNIZED
         if d.state is State.LOGIN_PASSWORD:  # whatever it says, it is the password
-            return await self._password(d, text, chat_key)
+            return self._password(d, text, t)
         if d.state is State.RESET_PASSWORD:  # and here, the new one
-            return await self._new_password(d, text)
+            return self._new_password(d, text, t)
         if d.state in MENU_LIKE and redaction.is_reset_code(text):
             return Step("reset_code_given", {"code": text.strip()})
         word = NAV_WORDS.get(fold(text))
@@ -140,13 +161,13 @@ class Steps:
             return Step(word)
         pressed = match_button(text, d.slots.get("offered", [])) or _yes_or_no(d.state, text)
         if pressed is not None:
-            return await self.on_button(d, pressed, chat_key)
+            return self.on_button(d, pressed, t)
         handler = self._text.get(d.state)
         if handler is None or (d.state in FREE_FORM and len(text.split()) > 1):
-            return await self.understood(d, text, FALLBACKS.get(d.state, UNRECOGNIZED))
-        return await handler(d, text, chat_key)
+            return self.understood(d, text, t, FALLBACKS.get(d.state, UNRECOGNIZED))
+        return handler(d, text, t)
 
-    async def on_button(self, d: Dialogue, data: str, chat_key: str) -> Step:
+    def on_button(self, d: Dialogue, data: str, t: Turn) -> Step:
         if data in GLOBAL_BUTTONS:
             return Step(GLOBAL_BUTTONS[data])
         if d.state in MENU_LIKE:
@@ -154,98 +175,106 @@ class Steps:
         if data == kb.FORGOT:
             return Step("forgot_password")
         if data in (kb.SUBSCRIPTIONS, kb.LICENCES):
-            return await self._modality(d, Modality(data.removeprefix("mod:")))
+            return self._modality(d, t, Modality(data.removeprefix("mod:")))
         if data.startswith(kb.SERIAL_PREFIX):
-            return await self._serial(d, data.removeprefix(kb.SERIAL_PREFIX))
+            return self._serial(d, t, data.removeprefix(kb.SERIAL_PREFIX))
         if data == kb.DECLINE:
             return Step("terms_declined")
         if data == kb.ACCEPT:
-            return await self._upgrade(d)
+            return self._upgrade(d, t)
         if data == kb.SEND_CDA:
-            return await self._send_cda(d)
+            return self._send_cda(d, t)
         return UNRECOGNIZED
 
     # --- logging in -------------------------------------------------------------------
 
-    async def _username(self, d: Dialogue, text: str, chat_key: str) -> Step:
+    def _username(self, d: Dialogue, text: str, t: Turn) -> Step:
         username = text.strip()
         if not username or len(username) > MAX_USERNAME or any(c.isspace() for c in username):
             return Step("unrecognized", {"key": "login-user-invalid"})
         return Step("username_given", {"username": username})
 
-    async def _password(self, d: Dialogue, text: str, chat_key: str) -> Step:
+    def _password(self, d: Dialogue, text: str, t: Turn) -> Step:
         if len(text) > MAX_PASSWORD:
             return Step("login_failed")
+        if t.suspended is None or t.verdict is None:  # first run: may it try? what to verify?
+            try:
+                check = t.portal.begin_login(d.slots.get("username", ""), chat_key=t.chat_key)
+            except errors.AccountLocked as locked:
+                return Step("login_locked", {"until": locked.until})
+            work = PasswordWork(text, verify_against=check.password_hash, trusted=check.trusted)
+            raise Suspend(work, check)
+        assert t.suspended.check is not None
         try:
-            account = await self.portal.authenticate(
-                d.slots.get("username", ""), text, chat_key=chat_key
-            )
-        except errors.AccountLocked as locked:
-            return Step("login_locked", {"until": locked.until})
+            account = t.portal.finish_login(t.suspended.check, t.verdict)
         except errors.InvalidCredentials:
             return Step("login_failed")
         return Step("login_ok", {"account": account})
 
-    async def _new_password(self, d: Dialogue, text: str) -> Step:
+    def _new_password(self, d: Dialogue, text: str, t: Turn) -> Step:
+        if t.verdict is None or t.verdict.new_hash is None:  # first run: hash it off the thread
+            try:
+                check_new_password(text)
+            except errors.WeakPassword as weak:
+                return Step("reset_weak", {"minimum": weak.min_length})
+            raise Suspend(PasswordWork(text, hash_it=True))
         try:
-            await self.portal.complete_password_reset(d.slots.get("reset_code", ""), text)
-        except errors.WeakPassword as weak:
-            return Step("reset_weak", {"minimum": weak.min_length})
+            t.portal.complete_password_reset(d.slots.get("reset_code", ""), t.verdict.new_hash)
         except errors.InvalidResetToken:
             return Step("reset_invalid")
         return Step("password_reset")
 
-    async def _recovery(self, d: Dialogue, text: str, chat_key: str) -> Step:
+    def _recovery(self, d: Dialogue, text: str, t: Turn) -> Step:
         who = text.strip()
         if not who or len(who) > 254:
             return Step("unrecognized", {"key": "recovery-invalid"})
-        await self.portal.start_password_recovery(who)
+        t.portal.start_password_recovery(who)
         return Step("recovery_requested")
 
     # --- lists and serials ------------------------------------------------------------
 
-    async def _modality(self, d: Dialogue, modality: Modality) -> Step:
+    def _modality(self, d: Dialogue, t: Turn, modality: Modality) -> Step:
         assert d.account_id is not None
-        systems = await self.portal.list_systems(d.account_id, modality)
+        systems = t.portal.list_systems(d.account_id, modality)
         return Step("modality_chosen", {"modality": modality, "systems": systems})
 
-    async def _typed_serial(self, d: Dialogue, text: str, chat_key: str) -> Step:
+    def _typed_serial(self, d: Dialogue, text: str, t: Turn) -> Step:
         serial = serials.find_in_text(text)
         if serial is None:
             if SERIAL_LIKE.match(text.strip()):
                 return Step("serial_rejected", {"error": errors.MalformedSerial(text.strip())})
-            return await self.understood(d, text, FALLBACKS[State.CHOOSE_SERIAL])
-        return await self._serial(d, serial)
+            return self.understood(d, text, t, FALLBACKS[State.CHOOSE_SERIAL])
+        return self._serial(d, t, serial)
 
-    async def _serial(self, d: Dialogue, serial: str) -> Step:
+    def _serial(self, d: Dialogue, t: Turn, serial: str) -> Step:
         assert d.account_id is not None
         try:
-            row = await self.portal.system(d.account_id, serial)
+            row = t.portal.system(d.account_id, serial)
         except errors.SerialError as error:
             return Step("serial_rejected", {"error": error})
         return Step("serial_chosen", {"row": row})
 
     # --- acting -----------------------------------------------------------------------
 
-    async def _upgrade(self, d: Dialogue) -> Step:
+    def _upgrade(self, d: Dialogue, t: Turn) -> Step:
         assert d.account_id is not None
         try:
-            result = await self.portal.request_upgrade(d.account_id, d.slots["serial"])
+            result = t.portal.request_upgrade(d.account_id, d.slots["serial"])
         except (errors.UpgradeRefused, errors.SerialError) as error:
             return Step("upgrade_refused", {"error": error})
         return Step("upgraded", {"result": result})
 
-    async def _send_cda(self, d: Dialogue) -> Step:
+    def _send_cda(self, d: Dialogue, t: Turn) -> Step:
         assert d.account_id is not None
         try:
-            result = await self.portal.resend_cda(d.account_id, d.slots["serial"])
+            result = t.portal.resend_cda(d.account_id, d.slots["serial"])
         except errors.CdaRefused as error:
             return Step("cda_refused", {"error": error})
         return Step("cda_sent", {"result": result})
 
     # --- free text ------------------------------------------------------------------------
 
-    async def understood(self, d: Dialogue, text: str, fallback: Step) -> Step | None:
+    def understood(self, d: Dialogue, text: str, t: Turn, fallback: Step) -> Step | None:
         """What a free-text message asks for, at any step (``None``: already acted on)."""
         u = understand(text)
         if u.intent in ACTIONS:
@@ -256,19 +285,19 @@ class Steps:
             return ANSWERS[u.intent]
         shown = _shown_serial(d, u.product)
         if shown:
-            return await self._serial(d, shown)
+            return self._serial(d, t, shown)
         if (u.product or u.serial) and d.state in (State.CHOOSE_MODALITY, State.CHOOSE_SERIAL):
             d.slots.update(hint_product=u.product, hint_serial=u.serial)
-            await self.follow_hints(d)
+            self.follow_hints(d, t)
             return None
         return fallback
 
-    async def follow_hints(self, d: Dialogue) -> None:
+    def follow_hints(self, d: Dialogue, t: Turn) -> None:
         """Go straight to the system the customer named (product or serial), once logged in."""
         product, serial = d.slots.pop("hint_product", None), d.slots.pop("hint_serial", None)
         if d.account_id is None or not (product or serial):
             return
-        rows = await self.portal.list_systems(d.account_id)
+        rows = t.portal.list_systems(d.account_id)
         named = [r for r in rows if r.serial == serial] or [
             r for r in rows if r.product == product and r.replaced_by is None
         ]
@@ -330,9 +359,30 @@ CONFIRMATIONS = {
     State.CDA_CONFIRM: (kb.SEND_CDA, kb.BACK),
 }
 YES_WORDS = {
-    "si", "ok", "okay", "okey", "va", "vale", "dale", "sale", "claro", "acepto", "aceptar",
-    "adelante", "yes", "simon", "de acuerdo", "por favor", "andale", "enviar", "envialo",
-    "reenviar", "reenvialo", "mandalo", "actualizar", "actualizalo",
+    "si",
+    "ok",
+    "okay",
+    "okey",
+    "va",
+    "vale",
+    "dale",
+    "sale",
+    "claro",
+    "acepto",
+    "aceptar",
+    "adelante",
+    "yes",
+    "simon",
+    "de acuerdo",
+    "por favor",
+    "andale",
+    "enviar",
+    "envialo",
+    "reenviar",
+    "reenvialo",
+    "mandalo",
+    "actualizar",
+    "actualizalo",
 }
 NO_WORDS = {"no", "nel", "nop", "nope", "cancelar", "espera", "mejor"}
 ACTIONS = {

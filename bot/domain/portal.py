@@ -1,89 +1,79 @@
 """The account domain as the conversation engine sees it: one object, one method per action.
 
-``Portal`` only wires the injected ports into the use cases of ``bot.domain.services``; each
-call opens a fresh unit of work.
+``Portal`` only wires the injected ports into the use cases of ``bot.domain.services``. Each call
+opens the unit of work the factory gives: a transaction of its own from the command line, or a
+part of the conversation turn's one transaction (``Portal.within``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from bot.domain import services
 from bot.domain.catalogue import Catalogue
 from bot.domain.model import AccountSummary, CdaResendResult, Modality, SystemRow, UpgradeResult
-from bot.domain.ports import Clock, PasswordHasher, Templates, UnitOfWorkFactory
+from bot.domain.passwords import LoginCheck, Verdict
+from bot.domain.ports import Clock, Templates, UnitOfWork, UnitOfWorkFactory
 
 
+@dataclass(frozen=True, slots=True)
 class Portal:
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        hasher: PasswordHasher,
-        templates: Templates,
-        clock: Clock,
-        catalogue: Catalogue,
-    ) -> None:
-        self._uow = uow_factory
-        self._hasher = hasher
-        self._templates = templates
-        self._clock = clock
-        self._catalogue = catalogue
+    uow: UnitOfWorkFactory
+    templates: Templates
+    clock: Clock
+    catalogue: Catalogue
 
-    async def authenticate(self, username: str, password: str, *, chat_key: str) -> AccountSummary:
-        return await services.authenticate(
-            self._uow(),
-            username,
-            password,
-            chat_key=chat_key,
-            hasher=self._hasher,
-            clock=self._clock,
-            templates=self._templates,
+    def within(self, uow: UnitOfWork) -> Portal:
+        """The same portal, acting inside one unit of work (a conversation turn's)."""
+        return replace(self, uow=lambda: uow)
+
+    def begin_login(self, username: str, *, chat_key: str) -> LoginCheck:
+        return services.begin_login(self.uow(), username, chat_key=chat_key, clock=self.clock)
+
+    def finish_login(self, check: LoginCheck, verdict: Verdict) -> AccountSummary:
+        return services.finish_login(
+            self.uow(), check, verdict, clock=self.clock, templates=self.templates
         )
 
-    async def start_password_recovery(self, username_or_email: str) -> None:
-        await services.start_password_recovery(
-            self._uow(), username_or_email, clock=self._clock, templates=self._templates
+    def start_password_recovery(self, username_or_email: str) -> None:
+        services.start_password_recovery(
+            self.uow(), username_or_email, clock=self.clock, templates=self.templates
         )
 
-    async def complete_password_reset(self, token: str, new_password: str) -> None:
-        await services.complete_password_reset(
-            self._uow(),
-            token,
-            new_password,
-            hasher=self._hasher,
-            clock=self._clock,
-            templates=self._templates,
+    def complete_password_reset(self, token: str, new_hash: str) -> None:
+        services.complete_password_reset(
+            self.uow(), token, new_hash, clock=self.clock, templates=self.templates
         )
 
-    async def account(self, account_id: int) -> AccountSummary:
-        return await services.get_account(self._uow(), account_id)
+    def account(self, account_id: int) -> AccountSummary:
+        return services.get_account(self.uow(), account_id)
 
-    async def list_systems(
-        self, account_id: int, modality: Modality | None = None
-    ) -> list[SystemRow]:
-        return await services.list_systems(
-            self._uow(), account_id, modality, catalogue=self._catalogue, clock=self._clock
+    def list_systems(self, account_id: int, modality: Modality | None = None) -> list[SystemRow]:
+        return services.list_systems(
+            self.uow(), account_id, modality, catalogue=self.catalogue, clock=self.clock
         )
 
-    async def system(self, account_id: int, serial: str) -> SystemRow:
-        return await services.get_system(
-            self._uow(), account_id, serial, catalogue=self._catalogue, clock=self._clock
+    def system(self, account_id: int, serial: str) -> SystemRow:
+        return services.get_system(
+            self.uow(), account_id, serial, catalogue=self.catalogue, clock=self.clock
         )
 
-    async def request_upgrade(self, account_id: int, serial: str) -> UpgradeResult:
-        return await services.request_upgrade(
-            self._uow(),
+    def request_upgrade(self, account_id: int, serial: str) -> UpgradeResult:
+        return services.request_upgrade(
+            self.uow(),
             account_id,
             serial,
-            catalogue=self._catalogue,
-            clock=self._clock,
-            templates=self._templates,
+            catalogue=self.catalogue,
+            clock=self.clock,
+            templates=self.templates,
         )
 
-    async def resend_cda(self, account_id: int, serial: str) -> CdaResendResult:
-        return await services.resend_cda(
-            self._uow(),
+    def resend_cda(self, account_id: int, serial: str) -> CdaResendResult:
+        return services.resend_cda(
+            self.uow(),
             account_id,
             serial,
-            catalogue=self._catalogue,
-            clock=self._clock,
-            templates=self._templates,
+            catalogue=self.catalogue,
+            clock=self.clock,
+            templates=self.templates,
         )

@@ -1,17 +1,17 @@
-"""Use cases of "Mi cuenta Aspel": small async functions taking a unit of work first.
+"""Use cases of "Mi cuenta Aspel": small functions taking a unit of work first.
 
 Each returns values of ``bot.domain.model`` and raises the typed errors of
-``bot.domain.errors``. Each runs in one transaction and writes its e-mail to the outbox in that
-same transaction. The one exception is ``authenticate``: it reads in one short transaction,
-verifies the password with no transaction open (Argon2 takes ~100 ms, off the event loop), and
-records the outcome in a second one, so that a login never holds the database's write lock.
+``bot.domain.errors``. Each runs in one unit of work and writes its e-mail to the outbox in that
+same unit. Password work (Argon2, ~100 ms) never runs inside one: a login is ``begin_login``
+(read), then the verification in the password pool (``bot.domain.passwords``), then
+``finish_login`` (record); a new password is hashed by the pool before
+``complete_password_reset`` stores the hash.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import weakref
 from datetime import date, timedelta
 
 from bot.domain import errors, mail, passwords, serials, throttling
@@ -31,7 +31,6 @@ from bot.domain.ports import (
     Clock,
     Conflict,
     NewSerial,
-    PasswordHasher,
     SerialRecord,
     SerialRepository,
     Templates,
@@ -60,49 +59,57 @@ def summary(account: AccountRecord) -> AccountSummary:
     )
 
 
-async def get_account(uow: UnitOfWork, account_id: int) -> AccountSummary:
-    async with uow:
-        account = await uow.accounts.get(account_id)
+def get_account(uow: UnitOfWork, account_id: int) -> AccountSummary:
+    with uow:
+        account = uow.accounts.get(account_id)
     if account is None:
         raise errors.AccountNotFound(account_id)
     return summary(account)
 
 
-_dummy_hashes: weakref.WeakKeyDictionary[PasswordHasher, str] = weakref.WeakKeyDictionary()
+def begin_login(
+    uow: UnitOfWork, username: str, *, chat_key: str, clock: Clock
+) -> passwords.LoginCheck:
+    """First half of a login, inside the turn: who is it, and may this chat try now?
 
-
-def _check_password(hasher: PasswordHasher, account: AccountRecord | None, password: str) -> bool:
-    """Runs in a worker thread. An unknown user costs one verification too (same timing)."""
-    if account is not None:
-        return hasher.verify(account.password_hash, password)
-    if hasher not in _dummy_hashes:
-        _dummy_hashes[hasher] = hasher.hash(secrets.token_hex(16))
-    hasher.verify(_dummy_hashes[hasher], password)
-    return False
-
-
-async def authenticate(
-    uow: UnitOfWork,
-    username: str,
-    password: str,
-    *,
-    chat_key: str,
-    hasher: PasswordHasher,
-    clock: Clock,
-    templates: Templates,
-) -> AccountSummary:
-    async with uow:
-        account = await uow.accounts.by_username(username.strip().lower())
+    Raises ``AccountLocked`` while a lock-out holds. Otherwise returns what the password pool
+    must verify, off the event loop and off the database thread; an unknown user name is
+    verified against a dummy hash, so both cost the same.
+    """
+    with uow:
+        account = uow.accounts.by_username(username.strip().lower())
         keys = _throttle_keys(account, chat_key)
-        throttles = await uow.throttles.get(keys)
+        throttles = uow.throttles.get(keys)
     until = throttling.locked_until(throttles.values(), clock())
     if until is not None:
         raise errors.AccountLocked(until)
-    ok = await passwords.off_the_loop(_check_password, hasher, account, password)
-    if account is None or not ok:
-        await _record_failure(uow, keys, account, clock=clock, templates=templates)
-        raise errors.InvalidCredentials()
-    await _record_success(uow, keys, account, password, hasher)
+    return passwords.LoginCheck(
+        account_id=account.id if account else None,
+        password_hash=account.password_hash if account else None,
+        keys=tuple(keys),
+    )
+
+
+def finish_login(
+    uow: UnitOfWork,
+    check: passwords.LoginCheck,
+    verdict: passwords.Verdict,
+    *,
+    clock: Clock,
+    templates: Templates,
+) -> AccountSummary:
+    """Second half, in the turn that follows the verification: record it, and say who it is."""
+    with uow:
+        account = uow.accounts.get(check.account_id) if check.account_id is not None else None
+        keys = list(check.keys)
+        if account is None or not verdict.ok:
+            _record_failure(uow, keys, account, clock=clock, templates=templates)
+            uow.commit()
+            raise errors.InvalidCredentials()
+        uow.throttles.clear(keys)
+        if verdict.new_hash:  # stored with older parameters: upgraded now
+            uow.accounts.set_password_hash(account.id, verdict.new_hash)
+        uow.commit()
     return summary(account)
 
 
@@ -111,7 +118,7 @@ def _throttle_keys(account: AccountRecord | None, chat: str) -> list[str]:
     return keys + [throttling.account_key(account.id)] if account else keys
 
 
-async def _record_failure(
+def _record_failure(
     uow: UnitOfWork,
     keys: list[str],
     account: AccountRecord | None,
@@ -119,30 +126,15 @@ async def _record_failure(
     clock: Clock,
     templates: Templates,
 ) -> None:
-    async with uow:
-        now = clock()
-        current = await uow.throttles.get(keys, for_update=True)
-        for key in keys:
-            updated = throttling.register_failure(current.get(key) or Throttle(key), now)
-            await uow.throttles.save(updated)
-            if account and key == throttling.account_key(account.id):
-                if updated.failures == throttling.ALERT_AT_FAILURE:
-                    alert = mail.lockout_alert_email(templates, account, updated.failures, now)
-                    await uow.outbox.add(alert, now)
-        await uow.commit()
-
-
-async def _record_success(
-    uow: UnitOfWork, keys: list[str], account: AccountRecord, password: str, hasher: PasswordHasher
-) -> None:
-    new_hash = None
-    if hasher.needs_rehash(account.password_hash):
-        new_hash = await passwords.off_the_loop(hasher.hash, password)
-    async with uow:
-        await uow.throttles.clear(keys)
-        if new_hash:
-            await uow.accounts.set_password_hash(account.id, new_hash)
-        await uow.commit()
+    now = clock()
+    current = uow.throttles.get(keys, for_update=True)
+    for key in keys:
+        updated = throttling.register_failure(current.get(key) or Throttle(key), now)
+        uow.throttles.save(updated)
+        if account and key == throttling.account_key(account.id):
+            if updated.failures == throttling.ALERT_AT_FAILURE:
+                alert = mail.lockout_alert_email(templates, account, updated.failures, now)
+                uow.outbox.add(alert, now)
 
 
 # --- password recovery ----------------------------------------------------------------
@@ -152,49 +144,48 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.strip().encode()).hexdigest()
 
 
-async def start_password_recovery(
+def start_password_recovery(
     uow: UnitOfWork, username_or_email: str, *, clock: Clock, templates: Templates
 ) -> None:
     """Same outcome whether or not an account matches: nothing tells the caller which."""
-    async with uow:
+    with uow:
         now = clock()
-        for account in await uow.accounts.by_login(username_or_email.strip().lower()):
+        for account in uow.accounts.by_login(username_or_email.strip().lower()):
             token = secrets.token_urlsafe(24)
-            reset_id = await uow.resets.add(
-                account.id, token_hash(token), now + RESET_TOKEN_TTL, now
-            )
+            reset_id = uow.resets.add(account.id, token_hash(token), now + RESET_TOKEN_TTL, now)
             minutes = int(RESET_TOKEN_TTL.total_seconds() // 60)
-            await uow.outbox.add(
-                mail.reset_email(templates, account, token, reset_id, minutes), now
-            )
-        await uow.commit()
+            uow.outbox.add(mail.reset_email(templates, account, token, reset_id, minutes), now)
+        uow.commit()
 
 
-async def complete_password_reset(
+def check_new_password(new_password: str) -> None:
+    """Raises ``WeakPassword`` for a password the portal would refuse (before it is hashed)."""
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise errors.WeakPassword(MIN_PASSWORD_LENGTH)
+
+
+def complete_password_reset(
     uow: UnitOfWork,
     token: str,
-    new_password: str,
+    new_hash: str,
     *,
-    hasher: PasswordHasher,
     clock: Clock,
     templates: Templates,
 ) -> None:
-    if len(new_password) < MIN_PASSWORD_LENGTH:
-        raise errors.WeakPassword(MIN_PASSWORD_LENGTH)
-    new_hash = await passwords.off_the_loop(hasher.hash, new_password)
-    async with uow:
+    """Set the password whose hash the password pool computed, if the code is still valid."""
+    with uow:
         now = clock()
-        reset = await uow.resets.by_token_hash(token_hash(token))
+        reset = uow.resets.by_token_hash(token_hash(token))
         if reset is None or reset.used_at is not None or reset.expires_at <= now:
             raise errors.InvalidResetToken()
-        account = await uow.accounts.get(reset.account_id)
+        account = uow.accounts.get(reset.account_id)
         if account is None:
             raise errors.InvalidResetToken()
-        await uow.accounts.set_password_hash(account.id, new_hash)
-        await uow.resets.use_all(account.id, now)
-        await uow.throttles.clear([throttling.account_key(account.id)])
-        await uow.outbox.add(mail.password_changed_email(templates, account, reset.id), now)
-        await uow.commit()
+        uow.accounts.set_password_hash(account.id, new_hash)
+        uow.resets.use_all(account.id, now)
+        uow.throttles.clear([throttling.account_key(account.id)])
+        uow.outbox.add(mail.password_changed_email(templates, account, reset.id), now)
+        uow.commit()
 
 
 # --- "Mis servicios" ------------------------------------------------------------------
@@ -233,7 +224,7 @@ def system_row(record: SerialRecord, catalogue: Catalogue, today: date) -> Syste
     )
 
 
-async def list_systems(
+def list_systems(
     uow: UnitOfWork,
     account_id: int,
     modality: Modality | None = None,
@@ -241,8 +232,8 @@ async def list_systems(
     catalogue: Catalogue,
     clock: Clock,
 ) -> list[SystemRow]:
-    async with uow:
-        records = await uow.serials.for_account(account_id)
+    with uow:
+        records = uow.serials.for_account(account_id)
     today = clock().date()
     rows = [system_row(r, catalogue, today) for r in records if modality in (None, r.modality)]
     return sorted(rows, key=lambda r: (r.modality != Modality.SUBSCRIPTION, r.product, r.serial))
@@ -255,12 +246,12 @@ def parse_serial(typed: str) -> str:
     return serial
 
 
-async def get_system(
+def get_system(
     uow: UnitOfWork, account_id: int, serial: str, *, catalogue: Catalogue, clock: Clock
 ) -> SystemRow:
     wanted = parse_serial(serial)
-    async with uow:
-        record = await uow.serials.owned(account_id, wanted)
+    with uow:
+        record = uow.serials.owned(account_id, wanted)
     if record is None:
         raise errors.SerialNotFound(wanted)
     return system_row(record, catalogue, clock().date())
@@ -269,7 +260,7 @@ async def get_system(
 # --- upgrading a subscription to the new version --------------------------------------
 
 
-async def request_upgrade(
+def request_upgrade(
     uow: UnitOfWork,
     account_id: int,
     serial: str,
@@ -287,13 +278,13 @@ async def request_upgrade(
     wanted = parse_serial(serial)
     for _ in range(UPGRADE_ATTEMPTS):
         try:
-            return await _upgrade_once(uow, account_id, wanted, catalogue, clock, templates)
+            return _upgrade_once(uow, account_id, wanted, catalogue, clock, templates)
         except Conflict:
             continue
     raise Conflict(f"upgrade of {wanted} kept colliding")
 
 
-async def _upgrade_once(
+def _upgrade_once(
     uow: UnitOfWork,
     account_id: int,
     wanted: str,
@@ -301,9 +292,9 @@ async def _upgrade_once(
     clock: Clock,
     templates: Templates,
 ) -> UpgradeResult:
-    async with uow:
-        old = await uow.serials.owned(account_id, wanted, for_update=True)
-        account = await uow.accounts.get(account_id)
+    with uow:
+        old = uow.serials.owned(account_id, wanted, for_update=True)
+        account = uow.accounts.get(account_id)
         if old is None or account is None:
             raise errors.SerialNotFound(wanted)
         product = catalogue.get(old.product)
@@ -312,14 +303,14 @@ async def _upgrade_once(
             return _upgrade_result(account, old, product, old.replaced_by, new_version, True)
         now = clock()
         target = upgrade_target(old, product, now.date())
-        new_serial = await _fresh_serial(uow.serials, product, target, pair=old.serial[4:6])
-        await uow.serials.add_serial(
+        new_serial = _fresh_serial(uow.serials, product, target, pair=old.serial[4:6])
+        uow.serials.add_serial(
             NewSerial(old.contract_id, new_serial, target, now.date(), replaces_id=old.id), now
         )
-        await uow.serials.retire(old.id, SerialStatus.UPGRADED, old.next_validation)
+        uow.serials.retire(old.id, SerialStatus.UPGRADED, old.next_validation)
         email = mail.upgrade_email(templates, account, old, product.name, new_serial, target)
-        await uow.outbox.add(email, now)
-        await uow.commit()
+        uow.outbox.add(email, now)
+        uow.commit()
     return _upgrade_result(account, old, product, new_serial, target, False)
 
 
@@ -337,10 +328,10 @@ def upgrade_target(record: SerialRecord, product: Product, today: date) -> str:
     raise errors.NoUpgradePath(record.serial, record.version)
 
 
-async def _fresh_serial(repo: SerialRepository, product: Product, version: str, pair: str) -> str:
+def _fresh_serial(repo: SerialRepository, product: Product, version: str, pair: str) -> str:
     for _ in range(SERIAL_DRAWS):
         candidate = serials.new_serial(product.letter, version, pair)
-        if not await repo.exists(candidate):
+        if not repo.exists(candidate):
             return candidate
     raise Conflict(f"no free serial for {product.code} {version} {pair}")
 
@@ -370,7 +361,7 @@ def _upgrade_result(
 # --- resending the CDA ----------------------------------------------------------------
 
 
-async def resend_cda(
+def resend_cda(
     uow: UnitOfWork,
     account_id: int,
     serial: str,
@@ -380,24 +371,22 @@ async def resend_cda(
     templates: Templates,
 ) -> CdaResendResult:
     wanted = parse_serial(serial)
-    async with uow:
+    with uow:
         now = clock()
-        record = await uow.serials.owned(account_id, wanted, for_update=True)
-        account = await uow.accounts.get(account_id)
+        record = uow.serials.owned(account_id, wanted, for_update=True)
+        account = uow.accounts.get(account_id)
         if record is None or account is None:
             raise errors.SerialNotFound(wanted)
         if record.purchase is Purchase.PHYSICAL:
             raise errors.PhysicalPurchaseCda(wanted)
-        recent = await uow.cda_resends.since(record.id, now - CDA_WINDOW)
+        recent = uow.cda_resends.since(record.id, now - CDA_WINDOW)
         if len(recent) >= CDA_RESENDS_PER_HOUR:
             freed_at = sorted(recent)[len(recent) - CDA_RESENDS_PER_HOUR] + CDA_WINDOW
             raise errors.CdaResendLimited(wanted, freed_at - now)
-        resend_id = await uow.cda_resends.add(record.id, now)
+        resend_id = uow.cda_resends.add(record.id, now)
         product = catalogue.get(record.product)
-        await uow.outbox.add(
-            mail.cda_email(templates, account, record, product.name, resend_id), now
-        )
-        await uow.commit()
+        uow.outbox.add(mail.cda_email(templates, account, record, product.name, resend_id), now)
+        uow.commit()
     return CdaResendResult(
         serial=wanted, product_name=product.name, masked_email=mask_email(account.email)
     )

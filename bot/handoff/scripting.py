@@ -14,7 +14,6 @@ filled in by hand or with ``--password USER=PASS``.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 import sys
@@ -185,7 +184,7 @@ def command(
     from bot.settings import Settings
 
     settings = Settings().with_database(database)
-    found = asyncio.run(load(settings.database_url, ticket))
+    found = load(settings.database_url, ticket)
     if found is None:
         click.echo(f"No ticket {ticket}.", err=True)
         sys.exit(1)

@@ -8,117 +8,126 @@ gathers a ticket's transcript: the chat's events since its previous ticket close
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from sqlalchemy import Select, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Connection, Select, func, select, update
 
+from bot.conversation.records import Ticket, TicketStatus, TranscriptEvent
+from bot.storage.db import Database
 from bot.storage.schema import tickets, transcript_events
 
 TRANSCRIPT_WINDOW = timedelta(hours=24)
 STATUSES = ("open", "closed", "all")  # "closed" lists tickets closed by an advisor or left
 
 
-@dataclass(frozen=True, slots=True)
-class Ticket:
-    id: int
-    chat_id: str
-    account_id: int | None
-    username: str | None
-    product: str | None
-    serial: str | None
-    step: str
-    reason: str
-    status: str  # open | closed | left
-    opened_at: datetime
-    closed_at: datetime | None
-    support_message_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    at: datetime
-    who: str  # cliente | bot | asesor | sistema
-    kind: str  # text | button | command | secret
-    text: str
-    button: str | None
-    state: str | None
+Event = TranscriptEvent  # what a ticket's transcript is made of
 
 
 def _ticket(row: Any) -> Ticket:
     return Ticket(**{name: getattr(row, name) for name in Ticket.__slots__})
 
 
-class TicketStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+def _event(row: Any) -> TranscriptEvent:
+    return TranscriptEvent(row.chat_id, row.at, row.who, row.kind, row.text, row.button, row.state)
 
-    async def _one(self, query: Select[Any]) -> Ticket | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(query)).first()
+
+class TicketQueries:
+    """The reads and the one write of this module, on an open connection."""
+
+    @staticmethod
+    def one(conn: Connection, query: Select[Any]) -> Ticket | None:
+        row = conn.execute(query).first()
         return _ticket(row) if row is not None else None
 
-    async def by_status(self, status: str = "open") -> list[Ticket]:
+    @staticmethod
+    def by_status(conn: Connection, status: str = "open") -> list[Ticket]:
         query = select(tickets).order_by(tickets.c.id)
         if status == "open":
-            query = query.where(tickets.c.status == "open")
+            query = query.where(tickets.c.status == TicketStatus.OPEN.value)
         elif status == "closed":
-            query = query.where(tickets.c.status != "open")
-        async with self.engine.connect() as conn:
-            return [_ticket(row) for row in await conn.execute(query)]
+            query = query.where(tickets.c.status != TicketStatus.OPEN.value)
+        return [_ticket(row) for row in conn.execute(query)]
+
+    @classmethod
+    def get(cls, conn: Connection, ticket_id: int) -> Ticket | None:
+        return cls.one(conn, select(tickets).where(tickets.c.id == ticket_id))
+
+    @classmethod
+    def open_for_chat(cls, conn: Connection, chat_id: str) -> Ticket | None:
+        return cls.one(
+            conn,
+            select(tickets)
+            .where(tickets.c.chat_id == chat_id, tickets.c.status == TicketStatus.OPEN.value)
+            .order_by(tickets.c.id.desc()),
+        )
+
+    @classmethod
+    def latest_for_chat(cls, conn: Connection, chat_id: str) -> Ticket | None:
+        return cls.one(
+            conn, select(tickets).where(tickets.c.chat_id == chat_id).order_by(tickets.c.id.desc())
+        )
+
+    @classmethod
+    def by_support_message(cls, conn: Connection, message_id: int) -> Ticket | None:
+        return cls.one(conn, select(tickets).where(tickets.c.support_message_id == message_id))
+
+    @staticmethod
+    def set_support_message(conn: Connection, ticket_id: int, message_id: int) -> None:
+        statement = update(tickets).where(tickets.c.id == ticket_id)
+        conn.execute(statement.values(support_message_id=message_id))
+
+    @staticmethod
+    def transcript(conn: Connection, ticket: Ticket) -> list[TranscriptEvent]:
+        previous = conn.execute(
+            select(func.max(tickets.c.closed_at)).where(
+                tickets.c.chat_id == ticket.chat_id, tickets.c.id < ticket.id
+            )
+        ).scalar()
+        query = (
+            select(transcript_events)
+            .where(transcript_events.c.chat_id == ticket.chat_id)
+            .where(transcript_events.c.at >= ticket.opened_at - TRANSCRIPT_WINDOW)
+            .order_by(transcript_events.c.id)
+        )
+        if previous is not None:
+            query = query.where(transcript_events.c.at > previous)
+        if ticket.closed_at is not None:
+            query = query.where(transcript_events.c.at <= ticket.closed_at)
+        return [_event(r) for r in conn.execute(query)]
+
+
+class TicketStore:
+    """The same, from the event loop: each call one hop to a database thread."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def by_status(self, status: str = "open") -> list[Ticket]:
+        return await self.db.read(partial(TicketQueries.by_status, status=status))
 
     async def get(self, ticket_id: int) -> Ticket | None:
-        return await self._one(select(tickets).where(tickets.c.id == ticket_id))
+        return await self.db.read(lambda conn: TicketQueries.get(conn, ticket_id))
 
     async def open_for_chat(self, chat_id: str) -> Ticket | None:
-        return await self._one(
-            select(tickets)
-            .where(tickets.c.chat_id == chat_id, tickets.c.status == "open")
-            .order_by(tickets.c.id.desc())
-        )
+        return await self.db.read(lambda conn: TicketQueries.open_for_chat(conn, chat_id))
 
     async def latest_for_chat(self, chat_id: str) -> Ticket | None:
-        return await self._one(
-            select(tickets).where(tickets.c.chat_id == chat_id).order_by(tickets.c.id.desc())
-        )
+        return await self.db.read(lambda conn: TicketQueries.latest_for_chat(conn, chat_id))
 
     async def by_support_message(self, message_id: int) -> Ticket | None:
-        return await self._one(select(tickets).where(tickets.c.support_message_id == message_id))
+        return await self.db.read(lambda conn: TicketQueries.by_support_message(conn, message_id))
 
     async def set_support_message(self, ticket_id: int, message_id: int) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(tickets)
-                .where(tickets.c.id == ticket_id)
-                .values(support_message_id=message_id)
-            )
+        await self.db.write(
+            lambda conn: TicketQueries.set_support_message(conn, ticket_id, message_id)
+        )
 
-    async def transcript(self, ticket: Ticket) -> list[Event]:
-        async with self.engine.connect() as conn:
-            previous = (
-                await conn.execute(
-                    select(func.max(tickets.c.closed_at)).where(
-                        tickets.c.chat_id == ticket.chat_id, tickets.c.id < ticket.id
-                    )
-                )
-            ).scalar()
-            query = (
-                select(transcript_events)
-                .where(transcript_events.c.chat_id == ticket.chat_id)
-                .where(transcript_events.c.at >= ticket.opened_at - TRANSCRIPT_WINDOW)
-                .order_by(transcript_events.c.id)
-            )
-            if previous is not None:
-                query = query.where(transcript_events.c.at > previous)
-            if ticket.closed_at is not None:
-                query = query.where(transcript_events.c.at <= ticket.closed_at)
-            rows = (await conn.execute(query)).all()
-        return [Event(r.at, r.who, r.kind, r.text, r.button, r.state) for r in rows]
+    async def transcript(self, ticket: Ticket) -> list[TranscriptEvent]:
+        return await self.db.read(lambda conn: TicketQueries.transcript(conn, ticket))
 
 
 # --- aspel-bot tickets ---------------------------------------------------------------------
@@ -148,14 +157,13 @@ def table(rows: list[Ticket], zone: ZoneInfo) -> str:
     )
 
 
-async def _list(database_url: str, status: str) -> list[Ticket]:
-    from bot.storage.db import create_engine
-
-    engine = create_engine(database_url)
+def _list(database_url: str, status: str) -> list[Ticket]:
+    db = Database(database_url)
     try:
-        return await TicketStore(engine).by_status(status)
+        with db.reading() as conn:
+            return TicketQueries.by_status(conn, status)
     finally:
-        await engine.dispose()
+        db.dispose()
 
 
 @click.command("tickets")
@@ -166,7 +174,7 @@ def command(status: str, database: str | None) -> None:
     from bot.settings import Settings
 
     settings = Settings().with_database(database)
-    rows = asyncio.run(_list(settings.database_url, status))
+    rows = _list(settings.database_url, status)
     if not rows:
         click.echo(f"No {status} tickets." if status != "all" else "No tickets.")
         return

@@ -7,7 +7,6 @@ marker comes from the locale; a hidden password shows as the locale's marker, ne
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
 import sys
@@ -18,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from bot.handoff.tickets import Event, Ticket, TicketStore
+from bot.handoff.tickets import Event, Ticket, TicketQueries
 
 Translate = Callable[..., str]
 FORMATS = ("txt", "json", "html")
@@ -132,16 +131,16 @@ CSS = (
 )
 
 
-async def load(database_url: str, ticket_id: int) -> tuple[Ticket, list[Event]] | None:
-    from bot.storage.db import create_engine
+def load(database_url: str, ticket_id: int) -> tuple[Ticket, list[Event]] | None:
+    from bot.storage.db import Database
 
-    engine = create_engine(database_url)
+    db = Database(database_url)
     try:
-        store = TicketStore(engine)
-        ticket = await store.get(ticket_id)
-        return None if ticket is None else (ticket, await store.transcript(ticket))
+        with db.reading() as conn:
+            ticket = TicketQueries.get(conn, ticket_id)
+            return None if ticket is None else (ticket, TicketQueries.transcript(conn, ticket))
     finally:
-        await engine.dispose()
+        db.dispose()
 
 
 @click.command("transcript")
@@ -155,7 +154,7 @@ def command(ticket: int, fmt: str, output: Path | None, database: str | None) ->
     from bot.settings import Settings
 
     settings = Settings().with_database(database)
-    found = asyncio.run(load(settings.database_url, ticket))
+    found = load(settings.database_url, ticket)
     if found is None:
         click.echo(f"No ticket {ticket}.", err=True)
         sys.exit(1)

@@ -1,19 +1,18 @@
-"""Alembic environment, async-aware. Configured in code by ``bot.storage.migrate``.
+"""Alembic environment. Configured in code by ``bot.storage.migrate``.
 
 The database URL comes from ``config.attributes["database_url"]`` (plain ``sqlite:///`` or
-``postgresql://``); the engine is the project's own (``bot.storage.db.create_engine``). A caller
-may instead hand over an open sync connection in ``config.attributes["connection"]``.
+``postgresql://``); the engine is the project's own (``bot.storage.db.build_engine``). A caller
+may instead hand over an open connection in ``config.attributes["connection"]``.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.storage.db import create_engine, is_sqlite
+from bot.storage.db import build_engine, is_sqlite
 from bot.storage.schema import metadata
 
 config = context.config
@@ -35,16 +34,6 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def _run_async(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            await connection.run_sync(_run)
-            await connection.commit()
-    finally:
-        await engine.dispose()
-
-
 def run_migrations_offline() -> None:
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     _configure(url=url, literal_binds=True, dialect_opts={"paramstyle": "named"})
@@ -60,7 +49,13 @@ def run_migrations_online() -> None:
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("no database URL given to the migrations")
-    asyncio.run(_run_async(url))
+    engine = build_engine(url)
+    try:
+        with engine.connect() as conn:
+            _run(conn)
+            conn.commit()
+    finally:
+        engine.dispose()
 
 
 if context.is_offline_mode():

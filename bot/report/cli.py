@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,7 +13,7 @@ from bot.i18n import translator
 from bot.report import render, store
 from bot.report.funnel import JOURNEYS, Funnel, funnels, instances
 from bot.settings import Settings
-from bot.storage.db import create_engine
+from bot.storage.db import Database
 
 PERIOD = re.compile(r"^(\d+)([hd])$")
 
@@ -38,12 +37,12 @@ class Query:
     now: datetime
 
 
-async def compute(settings: Settings, q: Query) -> list[Funnel]:
-    db = create_engine(settings.database_url)
+def compute(settings: Settings, q: Query) -> list[Funnel]:
+    db = Database(settings.database_url)
     try:
-        rows = await store.read(db, q.since)
+        rows = store.read(db, q.since)
     finally:
-        await db.dispose()
+        db.dispose()
     idle = timedelta(minutes=settings.idle_timeout_minutes)
     found = instances(rows, now=q.now, idle=idle, since=q.since)
     return funnels(found, journey=q.journey, product=q.product)
@@ -70,7 +69,7 @@ def command(
     now = datetime.now(UTC)
     q = Query(parse_since(since, now), journey, product.upper() if product else None, now)
     settings = Settings().with_database(database)
-    result = asyncio.run(compute(settings, q))
+    result = compute(settings, q)
     t = translator()
     if fmt == "csv":
         click.echo(render.as_csv(t, result), nl=False)

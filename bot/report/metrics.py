@@ -20,6 +20,7 @@ from prometheus_client.registry import Collector
 
 from bot.report import store
 from bot.report.funnel import JOURNEYS, FlowRow, Funnel, Instance, Reason, funnel, instances
+from bot.storage.db import Database
 
 Rows = Callable[[datetime | None], Sequence[FlowRow]]
 PREFIX = "aspel_funnel"
@@ -41,10 +42,9 @@ class FunnelCollector(Collector):
         self.rows, self.idle, self.window, self.clock = rows, idle, window, clock
 
     @classmethod
-    def from_url(cls, url: str, *, idle: timedelta, **options: object) -> FunnelCollector:
-        """Reads with a blocking engine of its own: a scrape runs outside the event loop."""
-        db = store.sync_engine(url)
-        return cls(lambda since: store.read_sync(db, since), idle=idle, **options)  # type: ignore[arg-type]
+    def from_db(cls, db: Database, *, idle: timedelta, **options: object) -> FunnelCollector:
+        """Reads synchronously: a scrape runs on a thread of its own, outside the event loop."""
+        return cls(lambda since: store.read(db, since), idle=idle, **options)  # type: ignore[arg-type]
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = self.clock()

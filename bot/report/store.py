@@ -1,4 +1,4 @@
-"""Reading flow events with SQLAlchemy Core: async for the command line, sync for a scrape."""
+"""Reading (and, for the conversation scripts, copying) flow events with SQLAlchemy Core."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, create_engine, insert, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Connection, Select, insert, select
 
 from bot.report.funnel import FlowRow
-from bot.storage.db import create_engine as create_async_engine
+from bot.storage.db import Database
 from bot.storage.schema import flow_events
 
 c = flow_events.c
@@ -29,49 +27,36 @@ def to_rows(records: Iterable[Any]) -> list[FlowRow]:
     return [FlowRow(**record._mapping) for record in records]
 
 
-async def read(db: AsyncEngine, since: datetime | None) -> list[FlowRow]:
-    async with db.connect() as conn:
-        return to_rows(await conn.execute(query(since)))
-
-
-def read_sync(db: Engine, since: datetime | None) -> list[FlowRow]:
-    with db.connect() as conn:
+def read(db: Database, since: datetime | None) -> list[FlowRow]:
+    with db.reading() as conn:
         return to_rows(conn.execute(query(since)))
 
 
-def sync_engine(url: str) -> Engine:
-    """A blocking engine for code that runs outside the event loop (a metrics scrape)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed)
-
-
-async def append(db: AsyncEngine, rows: Sequence[FlowRow], chat_prefix: str = "") -> None:
+def append(conn: Connection, rows: Sequence[FlowRow], chat_prefix: str = "") -> None:
     """Add rows to another store's flow events (the conversation scripts keep theirs this way)."""
     if not rows:
         return
     values = [{**_fields(row), "chat_id": f"{chat_prefix}{row.chat_id}"[:64]} for row in rows]
-    async with db.begin() as conn:
-        await conn.execute(insert(flow_events), values)
+    conn.execute(insert(flow_events), values)
 
 
 def _fields(row: FlowRow) -> dict[str, Any]:
     return {name: getattr(row, name) for name in FlowRow.__slots__}
 
 
-async def keep_flow(source_url: str, target_url: str, name: str) -> None:
+def keep_flow(source_url: str, target_url: str, name: str) -> None:
     """Copy a throw-away database's flow events into ``target_url``, chats prefixed ``name:``."""
-    from bot.storage.migrate import ensure_schema
+    from bot.storage.migrate import upgrade_database
 
-    source = create_async_engine(source_url)
+    source = Database(source_url)
     try:
-        rows = await read(source, None)
+        rows = read(source, None)
     finally:
-        await source.dispose()
-    await ensure_schema(target_url)
-    target = create_async_engine(target_url)
+        source.dispose()
+    upgrade_database(target_url)
+    target = Database(target_url)
     try:
-        await append(target, rows, chat_prefix=f"{name}:")
+        with target.begin() as conn:
+            append(conn, rows, chat_prefix=f"{name}:")
     finally:
-        await target.dispose()
+        target.dispose()

@@ -33,8 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram.request import BaseRequest
 
-from bot.bootstrap import App, build
-from bot.domain.passwords import Argon2Hasher
+from bot.bootstrap import App, build, hasher_from
 from bot.domain.ports import PasswordHasher
 from bot.mail_relay import OutboxRelay, transport_from_settings
 from bot.report.metrics import FunnelCollector
@@ -91,10 +90,6 @@ class ServerOptions:
         )
 
 
-def hasher_from(settings: Settings) -> PasswordHasher:
-    return Argon2Hasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
-
-
 class Worker:
     def __init__(
         self,
@@ -140,7 +135,7 @@ class Worker:
             self.inbox, self.locks, self.channel.process, self.clock, options.processor()
         )
         idle = timedelta(minutes=settings.idle_timeout_minutes)
-        funnel = FunnelCollector.from_url(settings.database_url, idle=idle)
+        funnel = FunnelCollector.from_db(self.app.db, idle=idle)
         self.registry = metrics.registry(options.metrics_dir, funnel)
         self._tasks.append(asyncio.create_task(self._boot(), name="boot"))
 
@@ -232,8 +227,7 @@ class Worker:
         problems = [] if self.ready else ["Bot API not reached yet"]
         try:
             async with asyncio.timeout(READY_TIMEOUT):
-                async with self.app.db.connect() as conn:
-                    await conn.execute(text("SELECT 1"))
+                await self.app.db.read(lambda conn: conn.execute(text("SELECT 1")))
         except Exception as error:
             problems.append(f"database: {type(error).__name__}")
         body = {"ready": not problems, "problems": problems, "pid": os.getpid()}

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import psycopg
 from sqlalchemy.exc import InterfaceError, OperationalError
 from telegram import Bot, ReplyParameters, Update
 from telegram.error import NetworkError, TelegramError
@@ -31,18 +33,20 @@ from bot.handoff.tickets import TicketStore
 from bot.server import metrics
 from bot.server.processor import DONE, FAILED, RETRY
 from bot.server.timers import HANDOFF_REMINDER, Timers
-from bot.storage.conversations import ConcurrentUpdate
+from bot.storage.turns import ConcurrentUpdate
 
 log = logging.getLogger(__name__)
 
 # Failures that say "not now" rather than "never": the inbox retries the update.
-TRANSIENT: tuple[type[Exception], ...] = (
+STORAGE_TRANSIENT: tuple[type[Exception], ...] = (
     OperationalError,
     InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
     ConcurrentUpdate,
-    NetworkError,
-)
-STORAGE_TRANSIENT = (OperationalError, InterfaceError, ConcurrentUpdate)  # the engine lets through
+)  # the engine lets these through
+TRANSIENT: tuple[type[Exception], ...] = (*STORAGE_TRANSIENT, NetworkError)
 # Replies that end a journey: their key -> the journey (the figure of Prometheus).
 JOURNEY_ENDS = {
     "upgrade-done": "upgrade",
@@ -177,5 +181,5 @@ class TelegramChannel:
     async def _schedule_reminder(self, chat: str) -> None:
         try:
             await self.timers.schedule(HANDOFF_REMINDER, chat, self.clock() + self.reminder_after)
-        except (OperationalError, InterfaceError) as error:  # the ticket stands; no reminder
+        except STORAGE_TRANSIENT as error:  # the ticket stands; no reminder
             log.warning("handoff reminder for %s not scheduled (%s)", chat, type(error).__name__)

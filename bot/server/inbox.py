@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, delete, func, select, update
+from sqlalchemy import Connection, Insert, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.customer import chat_key
-from bot.storage.db import SINGLE_READ
+from bot.storage.db import Database
 from bot.storage.schema import inbox, processed_updates
 
 JSON = dict[str, Any]
@@ -57,10 +56,9 @@ def chat_key_of(update: JSON) -> str:
 
 
 class Inbox:
-    def __init__(self, db: AsyncEngine) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self._reads = db.execution_options(**{SINGLE_READ: True})  # no SQLite write lock
-        dialect = postgresql if db.dialect.name == "postgresql" else sqlite
+        dialect = postgresql if db.dialect == "postgresql" else sqlite
         self._insert: Insert = (
             dialect.insert(inbox)
             .on_conflict_do_nothing(index_elements=["update_id"])
@@ -77,9 +75,8 @@ class Inbox:
             "attempts": 0,
             "next_attempt_at": now,
         }
-        async with self.db.begin() as conn:
-            stored = (await conn.execute(self._insert.values(**values))).first()
-        return stored is not None
+        statement = self._insert.values(**values)
+        return await self.db.write(lambda conn: conn.execute(statement).first() is not None)
 
     async def due_chats(self, now: datetime, cutoff: datetime, limit: int) -> list[str]:
         """Chats whose first pending update is ready, those waiting longest first."""
@@ -104,8 +101,7 @@ class Inbox:
             .order_by(inbox.c.update_id)
             .limit(limit)
         )
-        async with self._reads.connect() as conn:
-            return list((await conn.execute(query)).scalars())
+        return await self.db.read(lambda conn: list(conn.execute(query).scalars()))
 
     async def pending(self, chat: str, limit: int = 20) -> list[Pending]:
         query = (
@@ -114,8 +110,7 @@ class Inbox:
             .order_by(inbox.c.update_id)
             .limit(limit)
         )
-        async with self._reads.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self.db.read(lambda conn: conn.execute(query).all())
         return [
             Pending(
                 r.update_id, json.loads(r.payload), r.received_at, r.attempts, r.next_attempt_at
@@ -124,36 +119,38 @@ class Inbox:
         ]
 
     async def finish(self, update_id: int, result: str, now: datetime) -> None:
-        async with self.db.begin() as conn:
-            await conn.execute(
+        def finish(conn: Connection) -> None:
+            conn.execute(
                 update(inbox)
                 .where(inbox.c.update_id == update_id, inbox.c.processed_at.is_(None))
                 .values(processed_at=now, result=result, payload="")
             )
-            await conn.execute(
+            conn.execute(
                 update(processed_updates)
                 .where(processed_updates.c.update_id == update_id)
                 .values(outcome=None)
             )
 
+        await self.db.write(finish)
+
     async def retry(self, update_id: int, attempts: int, at: datetime) -> None:
-        async with self.db.begin() as conn:
-            await conn.execute(
-                update(inbox)
-                .where(inbox.c.update_id == update_id)
-                .values(attempts=attempts, next_attempt_at=at)
-            )
+        statement = (
+            update(inbox)
+            .where(inbox.c.update_id == update_id)
+            .values(attempts=attempts, next_attempt_at=at)
+        )
+        await self.db.write(lambda conn: conn.execute(statement))
 
     async def count_pending(self) -> int:
         query = select(func.count()).select_from(inbox).where(inbox.c.processed_at.is_(None))
-        async with self._reads.connect() as conn:
-            return int((await conn.execute(query)).scalar_one())
+        return await self.db.read(lambda conn: int(conn.execute(query).scalar_one()))
 
     async def prune(self, before: datetime) -> Sequence[int]:
         """Forget processed updates older than ``before``; returns (inbox, processed) counts."""
-        async with self.db.begin() as conn:
-            gone = await conn.execute(delete(inbox).where(inbox.c.processed_at < before))
-            turns = await conn.execute(
-                delete(processed_updates).where(processed_updates.c.at < before)
-            )
-        return gone.rowcount, turns.rowcount
+
+        def prune(conn: Connection) -> tuple[int, int]:
+            gone = conn.execute(delete(inbox).where(inbox.c.processed_at < before))
+            turns = conn.execute(delete(processed_updates).where(processed_updates.c.at < before))
+            return gone.rowcount, turns.rowcount
+
+        return await self.db.write(prune)

@@ -35,22 +35,9 @@ def _refusal(settings: Settings, workers: int) -> str | None:
 
 
 def _schema_is_current(url: str) -> bool:
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
+    from bot.storage.migrate import schema_is_current
 
-    from bot.storage.db import is_sqlite
-    from bot.storage.migrate import alembic_config
-
-    driver = "sqlite" if is_sqlite(url) else "postgresql+psycopg"
-    engine = create_engine(make_url(url).set(drivername=driver))
-    try:
-        with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
-    finally:
-        engine.dispose()
-    return current == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return schema_is_current(url)
 
 
 def _set_webhook(settings: Settings, url: str, max_connections: int) -> None:

@@ -21,16 +21,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.conversation.engine import Engine
 from bot.conversation.messages import Outcome
 from bot.server import metrics
 from bot.server.inbox import Inbox
 from bot.server.locks import ChatLocks
-from bot.storage.db import SINGLE_READ
+from bot.storage.db import Database
 from bot.storage.schema import conversations, timers
 
 log = logging.getLogger(__name__)
@@ -49,10 +48,9 @@ class Due:
 
 
 class Timers:
-    def __init__(self, db: AsyncEngine, lease: timedelta = timedelta(minutes=2)) -> None:
+    def __init__(self, db: Database, lease: timedelta = timedelta(minutes=2)) -> None:
         self.db, self.lease = db, lease
-        self._reads = db.execution_options(**{SINGLE_READ: True})  # no SQLite write lock
-        dialect = postgresql if db.dialect.name == "postgresql" else sqlite
+        dialect = postgresql if db.dialect == "postgresql" else sqlite
         insert: Any = dialect.insert(timers)  # PostgreSQL's or SQLite's, both with ON CONFLICT
         self._upsert = insert.on_conflict_do_update(
             index_elements=["kind", "chat_id"],
@@ -60,8 +58,8 @@ class Timers:
         )
 
     async def schedule(self, kind: str, chat: str, due: datetime) -> None:
-        async with self.db.begin() as conn:
-            await conn.execute(self._upsert.values(kind=kind, chat_id=chat, due_at=due))
+        statement = self._upsert.values(kind=kind, chat_id=chat, due_at=due)
+        await self.db.write(lambda conn: conn.execute(statement))
 
     async def claim(self, now: datetime, limit: int = 50) -> list[Due]:
         query = (
@@ -75,20 +73,22 @@ class Timers:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        async with self.db.begin() as conn:
-            rows = (await conn.execute(query)).all()
+
+        def claim(conn: Connection) -> list[Any]:
+            rows = conn.execute(query).all()
             if rows:
                 claimed = update(timers).where(timers.c.id.in_([r.id for r in rows]))
-                await conn.execute(claimed.values(claimed_until=now + self.lease))
+                conn.execute(claimed.values(claimed_until=now + self.lease))
+            return list(rows)
+
+        rows = await self.db.write(claim)
         return [Due(r.id, r.kind, r.chat_id) for r in rows]
 
     async def fired(self, timer_id: int, now: datetime) -> None:
-        async with self.db.begin() as conn:
-            await conn.execute(
-                update(timers)
-                .where(timers.c.id == timer_id)
-                .values(fired_at=now, claimed_until=None)
-            )
+        statement = (
+            update(timers).where(timers.c.id == timer_id).values(fired_at=now, claimed_until=None)
+        )
+        await self.db.write(lambda conn: conn.execute(statement))
 
     async def overdue_sessions(self, now: datetime, limit: int = 100) -> list[str]:
         query = (
@@ -97,8 +97,7 @@ class Timers:
             .order_by(conversations.c.expires_at)
             .limit(limit)
         )
-        async with self._reads.connect() as conn:
-            return list((await conn.execute(query)).scalars())
+        return await self.db.read(lambda conn: list(conn.execute(query).scalars()))
 
 
 class Sweeper:

@@ -1,13 +1,11 @@
 """Bringing a database to the newest schema with the Alembic scripts in ``bot/migrations``.
 
 The Alembic config is built in code (no ``alembic.ini``), so this works from an installed
-package, a plain script, or a worker thread. ``upgrade_database`` runs its own event loop:
-from async code, call ``ensure_schema`` instead.
+package, a plain script, or a worker thread.
 """
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
@@ -30,8 +28,19 @@ def upgrade_database(url: str) -> None:
     alembic.upgrade(alembic_config(url), "head")
 
 
-async def ensure_schema(url: str) -> None:
-    await asyncio.to_thread(upgrade_database, url)
+def schema_is_current(url: str) -> bool:
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.db import build_engine
+
+    engine = build_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+    return current == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 @click.command(name="migrate")
@@ -40,12 +49,8 @@ async def ensure_schema(url: str) -> None:
 )
 def command(database: str | None) -> None:
     """Create or upgrade the database schema to the newest migration."""
+    from bot.storage.db import safe_url
+
     settings = Settings().with_database(database)
     upgrade_database(settings.database_url)
-    click.echo(f"Database is at the newest schema: {_safe(settings.database_url)}")
-
-
-def _safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    click.echo(f"Database is at the newest schema: {safe_url(settings.database_url)}")

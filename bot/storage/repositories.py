@@ -6,15 +6,15 @@ refused by a unique constraint surfaces as ``bot.domain.ports.Conflict``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Executable, Row, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Executable, Row, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import Modality, OutgoingEmail, Periodicity, Purchase, SerialStatus
 from bot.domain.ports import (
@@ -43,17 +43,19 @@ def _plain(record: Any) -> dict[str, Any]:
 
 
 class _Repository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Connection, before_write: Callable[[], None]) -> None:
         self._conn = connection
+        self._before_write = before_write
 
-    async def _write(self, statement: Executable) -> Any:
+    def _write(self, statement: Executable) -> Any:
+        self._before_write()
         try:
-            return await self._conn.execute(statement)
+            return self._conn.execute(statement)
         except IntegrityError as exc:
             raise Conflict(str(exc.orig)) from exc
 
-    async def _insert_id(self, statement: Any) -> int:
-        result = await self._write(statement.returning(statement.table.c.id))
+    def _insert_id(self, statement: Any) -> int:
+        result = self._write(statement.returning(statement.table.c.id))
         return int(result.scalar_one())
 
 
@@ -70,28 +72,28 @@ def _account(row: Row[Any]) -> AccountRecord:
 
 
 class SqlAccounts(_Repository):
-    async def get(self, account_id: int) -> AccountRecord | None:
-        return await self._one(accounts.c.id == account_id)
+    def get(self, account_id: int) -> AccountRecord | None:
+        return self._one(accounts.c.id == account_id)
 
-    async def by_username(self, username: str) -> AccountRecord | None:
-        return await self._one(accounts.c.username == username)
+    def by_username(self, username: str) -> AccountRecord | None:
+        return self._one(accounts.c.username == username)
 
-    async def by_login(self, username_or_email: str) -> list[AccountRecord]:
+    def by_login(self, username_or_email: str) -> list[AccountRecord]:
         wanted = username_or_email.lower()
         query = select(accounts).where(
             or_(func.lower(accounts.c.username) == wanted, func.lower(accounts.c.email) == wanted)
         )
-        return [_account(row) for row in await self._conn.execute(query.order_by(accounts.c.id))]
+        return [_account(row) for row in self._conn.execute(query.order_by(accounts.c.id))]
 
-    async def add(self, account: NewAccount, now: datetime) -> int:
-        return await self._insert_id(insert(accounts).values(**_plain(account), created_at=now))
+    def add(self, account: NewAccount, now: datetime) -> int:
+        return self._insert_id(insert(accounts).values(**_plain(account), created_at=now))
 
-    async def set_password_hash(self, account_id: int, password_hash: str) -> None:
+    def set_password_hash(self, account_id: int, password_hash: str) -> None:
         statement = update(accounts).where(accounts.c.id == account_id)
-        await self._conn.execute(statement.values(password_hash=password_hash))
+        self._write(statement.values(password_hash=password_hash))
 
-    async def _one(self, condition: Any) -> AccountRecord | None:
-        row = (await self._conn.execute(select(accounts).where(condition))).first()
+    def _one(self, condition: Any) -> AccountRecord | None:
+        row = (self._conn.execute(select(accounts).where(condition))).first()
         return _account(row) if row else None
 
 
@@ -145,20 +147,20 @@ def _serial(row: Row[Any]) -> SerialRecord:
 
 
 class SqlSerials(_Repository):
-    async def for_account(self, account_id: int) -> list[SerialRecord]:
+    def for_account(self, account_id: int) -> list[SerialRecord]:
         query = _SERIAL_QUERY.where(contracts.c.account_id == account_id).order_by(_old.c.id)
-        return [_serial(row) for row in await self._conn.execute(query)]
+        return [_serial(row) for row in self._conn.execute(query)]
 
-    async def owned(
+    def owned(
         self, account_id: int, serial: str, *, for_update: bool = False
     ) -> SerialRecord | None:
         if for_update:
-            await self._lock(account_id, serial)
+            self._lock(account_id, serial)
         query = _SERIAL_QUERY.where(contracts.c.account_id == account_id, _old.c.serial == serial)
-        row = (await self._conn.execute(query)).first()
+        row = (self._conn.execute(query)).first()
         return _serial(row) if row else None
 
-    async def _lock(self, account_id: int, serial: str) -> None:
+    def _lock(self, account_id: int, serial: str) -> None:
         """``SELECT … FOR UPDATE`` on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises).
 
         A statement of its own: the read that follows takes a fresh snapshot under READ
@@ -170,35 +172,35 @@ class SqlSerials(_Repository):
             .where(contracts.c.account_id == account_id, serials.c.serial == serial)
             .with_for_update(of=serials)
         )
-        await self._conn.execute(query)
+        self._conn.execute(query)
 
-    async def exists(self, serial: str) -> bool:
+    def exists(self, serial: str) -> bool:
         query = select(serials.c.id).where(serials.c.serial == serial)
-        return (await self._conn.execute(query)).first() is not None
+        return (self._conn.execute(query)).first() is not None
 
-    async def add_contract(self, contract: NewContract, now: datetime) -> int:
-        return await self._insert_id(insert(contracts).values(**_plain(contract), created_at=now))
+    def add_contract(self, contract: NewContract, now: datetime) -> int:
+        return self._insert_id(insert(contracts).values(**_plain(contract), created_at=now))
 
-    async def add_serial(self, serial: NewSerial, now: datetime) -> int:
-        return await self._insert_id(insert(serials).values(**_plain(serial), created_at=now))
+    def add_serial(self, serial: NewSerial, now: datetime) -> int:
+        return self._insert_id(insert(serials).values(**_plain(serial), created_at=now))
 
-    async def retire(self, serial_id: int, status: SerialStatus, usable_until: date | None) -> None:
+    def retire(self, serial_id: int, status: SerialStatus, usable_until: date | None) -> None:
         statement = update(serials).where(serials.c.id == serial_id)
-        await self._conn.execute(statement.values(status=status.value, usable_until=usable_until))
+        self._write(statement.values(status=status.value, usable_until=usable_until))
 
 
 class SqlThrottles(_Repository):
-    async def get(self, keys: list[str], *, for_update: bool = False) -> dict[str, Throttle]:
+    def get(self, keys: list[str], *, for_update: bool = False) -> dict[str, Throttle]:
         query = select(auth_throttles).where(auth_throttles.c.key.in_(keys))
         if for_update:
             query = query.with_for_update()
-        rows = await self._conn.execute(query)
+        rows = self._conn.execute(query)
         return {
             row.key: Throttle(row.key, row.failures, row.locked_until, row.last_failure_at)
             for row in rows
         }
 
-    async def save(self, throttle: Throttle) -> None:
+    def save(self, throttle: Throttle) -> None:
         dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
         values = {
             "failures": throttle.failures,
@@ -206,52 +208,50 @@ class SqlThrottles(_Repository):
             "last_failure_at": throttle.last_failure_at,
         }
         statement = dialect.insert(auth_throttles).values(key=throttle.key, **values)
-        await self._conn.execute(
+        self._write(
             statement.on_conflict_do_update(index_elements=[auth_throttles.c.key], set_=values)
         )
 
-    async def clear(self, keys: list[str]) -> None:
-        await self._conn.execute(delete(auth_throttles).where(auth_throttles.c.key.in_(keys)))
+    def clear(self, keys: list[str]) -> None:
+        self._write(delete(auth_throttles).where(auth_throttles.c.key.in_(keys)))
 
 
 class SqlResets(_Repository):
-    async def add(
-        self, account_id: int, token_hash: str, expires_at: datetime, now: datetime
-    ) -> int:
-        return await self._insert_id(
+    def add(self, account_id: int, token_hash: str, expires_at: datetime, now: datetime) -> int:
+        return self._insert_id(
             insert(password_resets).values(
                 account_id=account_id, token_hash=token_hash, expires_at=expires_at, created_at=now
             )
         )
 
-    async def by_token_hash(self, token_hash: str) -> ResetRecord | None:
+    def by_token_hash(self, token_hash: str) -> ResetRecord | None:
         query = select(password_resets).where(password_resets.c.token_hash == token_hash)
-        row = (await self._conn.execute(query.with_for_update())).first()
+        row = (self._conn.execute(query.with_for_update())).first()
         if row is None:
             return None
         return ResetRecord(row.id, row.account_id, row.expires_at, row.used_at)
 
-    async def use_all(self, account_id: int, now: datetime) -> None:
+    def use_all(self, account_id: int, now: datetime) -> None:
         statement = update(password_resets).where(
             password_resets.c.account_id == account_id, password_resets.c.used_at.is_(None)
         )
-        await self._conn.execute(statement.values(used_at=now))
+        self._write(statement.values(used_at=now))
 
 
 class SqlCdaResends(_Repository):
-    async def since(self, serial_id: int, since: datetime) -> list[datetime]:
+    def since(self, serial_id: int, since: datetime) -> list[datetime]:
         query = select(cda_resends.c.at).where(
             cda_resends.c.serial_id == serial_id, cda_resends.c.at > since
         )
-        return list((await self._conn.execute(query)).scalars())
+        return list((self._conn.execute(query)).scalars())
 
-    async def add(self, serial_id: int, at: datetime) -> int:
-        return await self._insert_id(insert(cda_resends).values(serial_id=serial_id, at=at))
+    def add(self, serial_id: int, at: datetime) -> int:
+        return self._insert_id(insert(cda_resends).values(serial_id=serial_id, at=at))
 
 
 class SqlOutbox(_Repository):
-    async def add(self, email: OutgoingEmail, now: datetime) -> None:
-        await self._write(
+    def add(self, email: OutgoingEmail, now: datetime) -> None:
+        self._write(
             insert(outbox).values(
                 idempotency_key=email.idempotency_key,
                 kind=email.kind,

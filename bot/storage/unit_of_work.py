@@ -1,19 +1,24 @@
-"""The SQL unit of work: one connection, one transaction per ``async with``; only it commits.
+"""The SQL units of work; only a unit of work commits.
 
-On SQLite every transaction starts with ``BEGIN IMMEDIATE`` (see ``bot.storage.db``), so use
-cases run one after another; on PostgreSQL repositories lock the rows they will change.
+- ``SqlUnitOfWork(db)``: a transaction of its own per ``with`` (the command line, the demo
+  loader, tests). On SQLite it opens with ``BEGIN IMMEDIATE`` (``bot.storage.db``), so use cases
+  run one after another; on PostgreSQL repositories lock the rows they will change.
+- ``TurnUnitOfWork(conn)``: a part of a conversation turn's one transaction. ``commit`` only
+  marks the part done (the turn commits everything at its end). The first write of a part sets
+  a savepoint, so a part left without ``commit`` — a uniqueness ``Conflict`` the use case will
+  retry, or an error — is rolled back alone, on SQLite and PostgreSQL alike (where a failed
+  statement would otherwise doom the whole transaction). Reads cost nothing extra.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
 from types import TracebackType
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.ports import Conflict
+from bot.storage.db import Database
 from bot.storage.repositories import (
     SqlAccounts,
     SqlCdaResends,
@@ -23,31 +28,42 @@ from bot.storage.repositories import (
     SqlThrottles,
 )
 
+SAVEPOINT = "uow"
 
-class SqlUnitOfWork:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._conn: AsyncConnection | None = None
 
-    async def __aenter__(self) -> SqlUnitOfWork:
+class _Repositories:
+    def _bind(self, conn: Connection) -> None:
+        hook = self._before_write
+        self.accounts = SqlAccounts(conn, hook)
+        self.serials = SqlSerials(conn, hook)
+        self.throttles = SqlThrottles(conn, hook)
+        self.resets = SqlResets(conn, hook)
+        self.cda_resends = SqlCdaResends(conn, hook)
+        self.outbox = SqlOutbox(conn, hook)
+
+    def _before_write(self) -> None:
+        return None
+
+
+class SqlUnitOfWork(_Repositories):
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
         if self._conn is not None:
             raise RuntimeError("unit of work already open")
-        conn = await self._engine.connect()
+        conn = self._db.engine.connect()
         try:
-            await conn.begin()
+            conn.begin()
         except BaseException:
-            await conn.close()
+            conn.close()
             raise
         self._conn = conn
-        self.accounts = SqlAccounts(self._conn)
-        self.serials = SqlSerials(self._conn)
-        self.throttles = SqlThrottles(self._conn)
-        self.resets = SqlResets(self._conn)
-        self.cda_resends = SqlCdaResends(self._conn)
-        self.outbox = SqlOutbox(self._conn)
+        self._bind(conn)
         return self
 
-    async def __aexit__(
+    def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
@@ -58,25 +74,61 @@ class SqlUnitOfWork:
             return
         try:
             if conn.in_transaction():
-                await conn.rollback()
+                conn.rollback()
         finally:
-            await conn.close()
+            conn.close()
 
-    async def commit(self) -> None:
+    def commit(self) -> None:
         try:
-            await self._open().commit()
+            self._open().commit()
         except IntegrityError as exc:
             raise Conflict(str(exc.orig)) from exc
 
-    async def rollback(self) -> None:
-        await self._open().rollback()
+    def rollback(self) -> None:
+        self._open().rollback()
 
-    def _open(self) -> AsyncConnection:
+    def _open(self) -> Connection:
         if self._conn is None:
             raise RuntimeError("unit of work is not open")
         return self._conn
 
 
-def unit_of_work_factory(engine: AsyncEngine) -> Callable[[], SqlUnitOfWork]:
-    """What ``Portal`` takes: a fresh unit of work per use case, all on one engine."""
-    return partial(SqlUnitOfWork, engine)
+class TurnUnitOfWork(_Repositories):
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._open = False
+        self._savepoint = False
+        self._committed = False
+        self._bind(conn)
+
+    def __enter__(self) -> TurnUnitOfWork:
+        if self._open:
+            raise RuntimeError("unit of work already open")
+        self._open, self._savepoint, self._committed = True, False, False
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._open = False
+        if self._savepoint and not self._committed:
+            self._conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+        self._savepoint = False
+
+    def commit(self) -> None:
+        self._committed = True
+
+    def rollback(self) -> None:
+        if self._savepoint:
+            self._conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+            self._savepoint = False
+
+    def _before_write(self) -> None:
+        if not self._open:
+            raise RuntimeError("unit of work is not open")
+        if not self._savepoint:
+            self._conn.exec_driver_sql(f"SAVEPOINT {SAVEPOINT}")
+            self._savepoint = True

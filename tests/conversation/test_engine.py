@@ -17,9 +17,8 @@ PASSWORD = "Aspel-Demo-2026"
 
 
 async def _serial_row(app, serial: str):
-    async with app.db.connect() as conn:
-        return (await conn.execute(
-            select(schema.serials).where(schema.serials.c.serial == serial))).one()
+    with app.db.reading() as conn:
+        return (conn.execute(select(schema.serials).where(schema.serials.c.serial == serial))).one()
 
 
 async def test_stale_button_does_nothing_and_shows_the_step_again(chat: Chat) -> None:
@@ -43,11 +42,17 @@ async def test_forged_serial_of_another_account_acts_on_nothing(chat: Chat) -> N
 
 
 async def test_nothing_in_that_list(chat: Chat) -> None:
-    async with chat.app.db.begin() as conn:
-        account = (await conn.execute(select(schema.accounts.c.id).where(
-            schema.accounts.c.username == "mmendez"))).scalar_one()
-        await conn.execute(delete(schema.contracts).where(
-            schema.contracts.c.account_id == account, schema.contracts.c.modality == "licence"))
+    with chat.app.db.begin() as conn:
+        account = (
+            conn.execute(
+                select(schema.accounts.c.id).where(schema.accounts.c.username == "mmendez")
+            )
+        ).scalar_one()
+        conn.execute(
+            delete(schema.contracts).where(
+                schema.contracts.c.account_id == account, schema.contracts.c.modality == "licence"
+            )
+        )
     await chat.login(journey="CDA")
     await chat.press("Licenciamiento")
     assert "No encontré sistemas en Licenciamiento" in chat.text
@@ -66,8 +71,8 @@ async def test_stickers_and_huge_messages_get_a_friendly_reply(chat: Chat) -> No
 async def test_groups_get_no_account_operations(app) -> None:
     outcome = await app.engine.handle(Inbound("tg:-100", text="/start", private=False))
     assert "chat privado" in outcome.replies[0].text
-    async with app.db.connect() as conn:
-        assert (await conn.execute(select(schema.conversations))).first() is None
+    with app.db.reading() as conn:
+        assert (conn.execute(select(schema.conversations))).first() is None
 
 
 async def test_password_is_in_no_stored_row_and_its_message_is_deleted(chat: Chat) -> None:
@@ -77,9 +82,9 @@ async def test_password_is_in_no_stored_row_and_its_message_is_deleted(chat: Cha
     await chat.send(PASSWORD)
     assert chat.outcome.delete_inbound
     await chat.press("Suscripciones")
-    async with chat.app.db.connect() as conn:
+    with chat.app.db.reading() as conn:
         for table in schema.metadata.sorted_tables:
-            for row in (await conn.execute(select(table))).all():
+            for row in (conn.execute(select(table))).all():
                 assert PASSWORD not in repr(tuple(row)), table.name
 
 
@@ -96,22 +101,29 @@ async def test_two_chats_interleaved_finish_independently(app) -> None:
 
 async def test_events_of_one_chat_are_handled_one_at_a_time(chat: Chat) -> None:
     await chat.send("/start")
-    await asyncio.gather(*(chat.app.engine.handle(Inbound(chat.chat_id, text="/ayuda"))
-                           for _ in range(8)))
-    async with chat.app.db.connect() as conn:
-        turn = (await conn.execute(select(schema.conversations.c.turn))).scalar_one()
+    await asyncio.gather(
+        *(chat.app.engine.handle(Inbound(chat.chat_id, text="/ayuda")) for _ in range(8))
+    )
+    with chat.app.db.reading() as conn:
+        turn = (conn.execute(select(schema.conversations.c.turn))).scalar_one()
     assert turn == 9  # every event saved, none lost to a concurrent write
 
 
-async def test_a_restart_resumes_at_the_same_step(chat: Chat, database_url, clock, hasher,
-                                                   tmp_path) -> None:
+async def test_a_restart_resumes_at_the_same_step(
+    chat: Chat, database_url, clock, hasher, tmp_path
+) -> None:
     await chat.login()
     await chat.press("Suscripciones")
     await chat.press("CLSNRR123456")
     await chat.app.aclose()
     from bot.settings import Settings
-    chat.app = await build(Settings(database_url=database_url, outbox_dir=tmp_path),
-                           clock=clock, hasher=hasher, migrate=False)
+
+    chat.app = await build(
+        Settings(database_url=database_url, outbox_dir=tmp_path),
+        clock=clock,
+        hasher=hasher,
+        migrate=False,
+    )
     await chat.press("Aceptar")
     assert "CMSNRR" in chat.text
 
@@ -128,8 +140,8 @@ async def test_idle_session_logs_out_and_says_so(chat: Chat, clock) -> None:
 
 async def test_a_state_gone_from_this_release_restarts_at_the_menu(chat: Chat) -> None:
     await chat.login()
-    async with chat.app.db.begin() as conn:
-        await conn.execute(update(schema.conversations).values(state="state_of_an_old_release"))
+    with chat.app.db.begin() as conn:
+        conn.execute(update(schema.conversations).values(state="state_of_an_old_release"))
     await chat.send("/ayuda")
     assert chat.outcome.state == State.MENU
     assert "Esto puedo hacer" in chat.text
@@ -140,8 +152,8 @@ async def test_three_unrecognised_answers_hand_off_to_an_advisor(chat: Chat) -> 
     for _ in range(3):
         await chat.send("mmm no sé")
     assert chat.outcome.state == State.HANDOFF
-    async with chat.app.db.connect() as conn:
-        reason = (await conn.execute(text("select reason from tickets"))).scalar_one()
+    with chat.app.db.reading() as conn:
+        reason = (conn.execute(text("select reason from tickets"))).scalar_one()
     assert reason == "stuck"
 
 
@@ -149,8 +161,8 @@ async def test_recovery_code_from_the_email_sets_a_new_password(chat: Chat) -> N
     await chat.send("/start")
     await chat.press("Olvidé mi contraseña")
     await chat.send("mmendez")
-    async with chat.app.db.connect() as conn:
-        body = (await conn.execute(select(schema.outbox.c.body))).scalar_one()
+    with chat.app.db.reading() as conn:
+        body = (conn.execute(select(schema.outbox.c.body))).scalar_one()
     code = next(w for w in body.split() if redaction.is_reset_code(w))
     await chat.send(code)
     assert chat.outcome.delete_inbound and chat.outcome.state == State.RESET_PASSWORD
@@ -159,9 +171,9 @@ async def test_recovery_code_from_the_email_sets_a_new_password(chat: Chat) -> N
     await chat.send("Nueva-Clave-2027")
     assert "Tu contraseña cambió" in chat.text
     await chat.login(password="Nueva-Clave-2027")
-    async with chat.app.db.connect() as conn:
-        stored = repr((await conn.execute(select(schema.transcript_events))).all())
-        slots = repr((await conn.execute(select(schema.conversations.c.slots))).all())
+    with chat.app.db.reading() as conn:
+        stored = repr((conn.execute(select(schema.transcript_events))).all())
+        slots = repr((conn.execute(select(schema.conversations.c.slots))).all())
     for secret in (code, "corta", "Nueva-Clave-2027"):
         assert secret not in stored and secret not in slots
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from bot.conversation.dialogue import PROMPTS
+from bot.conversation.screens import SCREENS
 from bot.diagram import FLOW_FILE, document
 from bot.fsm import BACK, MACHINE, State
 
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_state_has_a_prompt() -> None:
-    assert set(PROMPTS) == set(State)
+    assert set(SCREENS) == set(State)
 
 
 def test_every_trigger_the_steps_fire_exists() -> None:
@@ -21,8 +21,10 @@ def test_every_trigger_the_steps_fire_exists() -> None:
     fired = {
         node.args[0].value
         for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Step"
-        and node.args and isinstance(node.args[0], ast.Constant)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", "") == "Step"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
     }
     fired |= {"back", "start", "cancel", "logout", "help", "advisor", "leave_handoff"}
     assert fired <= set(MACHINE.events), fired - set(MACHINE.events)

@@ -39,8 +39,8 @@ async def test_a_conversation_stored_under_an_old_name_resumes(
     await chat.press("CLSNRR123456")
     assert "acept" in chat.text.lower()
     db = chat.app.db
-    async with db.begin() as conn:  # as the previous release wrote it
-        await conn.execute(
+    with db.begin() as conn:  # as the previous release wrote it
+        conn.execute(
             update(conversations)
             .where(conversations.c.chat_id == chat.chat_id)
             .values(state="terms", state_version=1)
@@ -52,15 +52,15 @@ async def test_a_conversation_stored_under_an_old_name_resumes(
     await chat.press_data("t:accept")
 
     assert "CMSNRR" in chat.text
-    async with db.connect() as conn:
-        row = (await conn.execute(select(conversations))).one()
+    with db.reading() as conn:
+        row = (conn.execute(select(conversations))).one()
     assert (row.state, row.state_version) == (State.UPGRADE_DONE.value, 2)
 
 
 async def test_a_conversation_at_a_removed_state_restarts_at_the_menu(chat: Chat) -> None:
     await chat.login()
-    async with chat.app.db.begin() as conn:
-        await conn.execute(update(conversations).values(state="survey", state_version=1))
+    with chat.app.db.begin() as conn:
+        conn.execute(update(conversations).values(state="survey", state_version=1))
     await chat.send("hola")
     assert chat.replies and chat.replies[0].key != "internal-error"
     await chat.press_data("m:upgrade")

@@ -17,6 +17,7 @@ import pytest
 from bot.demo import load_demo
 from bot.domain.catalogue import default_catalogue
 from bot.domain.model import OutgoingEmail, SerialStatus
+from bot.domain.passwords import Verdict
 from bot.domain.portal import Portal
 from bot.domain.ports import (
     AccountRecord,
@@ -28,6 +29,7 @@ from bot.domain.ports import (
     SerialRecord,
     Throttle,
 )
+from bot.domain.services import check_new_password
 
 
 @dataclass
@@ -65,22 +67,22 @@ class _Repo:
 
 
 class FakeAccounts(_Repo):
-    async def get(self, account_id: int) -> AccountRecord | None:
+    def get(self, account_id: int) -> AccountRecord | None:
         return self.s.accounts.get(account_id)
 
-    async def by_username(self, username: str) -> AccountRecord | None:
+    def by_username(self, username: str) -> AccountRecord | None:
         return next((a for a in self.s.accounts.values() if a.username == username), None)
 
-    async def by_login(self, username_or_email: str) -> list[AccountRecord]:
+    def by_login(self, username_or_email: str) -> list[AccountRecord]:
         wanted = username_or_email.lower()
         return [a for a in self.s.accounts.values() if wanted in (a.username, a.email.lower())]
 
-    async def add(self, account: NewAccount, now: datetime) -> int:
+    def add(self, account: NewAccount, now: datetime) -> int:
         account_id = self.s.new_id()
         self.s.accounts[account_id] = AccountRecord(id=account_id, **asdict(account))
         return account_id
 
-    async def set_password_hash(self, account_id: int, password_hash: str) -> None:
+    def set_password_hash(self, account_id: int, password_hash: str) -> None:
         self.s.accounts[account_id] = replace(
             self.s.accounts[account_id], password_hash=password_hash
         )
@@ -113,25 +115,25 @@ class FakeSerials(_Repo):
             cda=contract.cda,
         )
 
-    async def for_account(self, account_id: int) -> list[SerialRecord]:
+    def for_account(self, account_id: int) -> list[SerialRecord]:
         records = [self._record(i) for i in self.s.serials]
         return [r for r in records if r.account_id == account_id]
 
-    async def owned(
+    def owned(
         self, account_id: int, serial: str, *, for_update: bool = False
     ) -> SerialRecord | None:
-        found = [r for r in await self.for_account(account_id) if r.serial == serial]
+        found = [r for r in self.for_account(account_id) if r.serial == serial]
         return found[0] if found else None
 
-    async def exists(self, serial: str) -> bool:
+    def exists(self, serial: str) -> bool:
         return any(s.serial == serial for s in self.s.serials.values())
 
-    async def add_contract(self, contract: NewContract, now: datetime) -> int:
+    def add_contract(self, contract: NewContract, now: datetime) -> int:
         contract_id = self.s.new_id()
         self.s.contracts[contract_id] = contract
         return contract_id
 
-    async def add_serial(self, serial: NewSerial, now: datetime) -> int:
+    def add_serial(self, serial: NewSerial, now: datetime) -> int:
         taken = self.s.serials.values()
         if any(s.serial == serial.serial for s in taken) or (
             serial.replaces_id is not None
@@ -142,53 +144,51 @@ class FakeSerials(_Repo):
         self.s.serials[serial_id] = serial
         return serial_id
 
-    async def retire(self, serial_id: int, status: SerialStatus, usable_until: date | None) -> None:
+    def retire(self, serial_id: int, status: SerialStatus, usable_until: date | None) -> None:
         self.s.serials[serial_id] = replace(
             self.s.serials[serial_id], status=status, usable_until=usable_until
         )
 
 
 class FakeThrottles(_Repo):
-    async def get(self, keys: list[str], *, for_update: bool = False) -> dict[str, Throttle]:
+    def get(self, keys: list[str], *, for_update: bool = False) -> dict[str, Throttle]:
         return {k: copy.copy(self.s.throttles[k]) for k in keys if k in self.s.throttles}
 
-    async def save(self, throttle: Throttle) -> None:
+    def save(self, throttle: Throttle) -> None:
         self.s.throttles[throttle.key] = copy.copy(throttle)
 
-    async def clear(self, keys: list[str]) -> None:
+    def clear(self, keys: list[str]) -> None:
         for key in keys:
             self.s.throttles.pop(key, None)
 
 
 class FakeResets(_Repo):
-    async def add(
-        self, account_id: int, token_hash: str, expires_at: datetime, now: datetime
-    ) -> int:
+    def add(self, account_id: int, token_hash: str, expires_at: datetime, now: datetime) -> int:
         reset_id = self.s.new_id()
         self.s.resets[reset_id] = (token_hash, ResetRecord(reset_id, account_id, expires_at, None))
         return reset_id
 
-    async def by_token_hash(self, token_hash: str) -> ResetRecord | None:
+    def by_token_hash(self, token_hash: str) -> ResetRecord | None:
         return next((r for h, r in self.s.resets.values() if h == token_hash), None)
 
-    async def use_all(self, account_id: int, now: datetime) -> None:
+    def use_all(self, account_id: int, now: datetime) -> None:
         for reset_id, (digest, record) in list(self.s.resets.items()):
             if record.account_id == account_id and record.used_at is None:
                 self.s.resets[reset_id] = (digest, replace(record, used_at=now))
 
 
 class FakeCdaResends(_Repo):
-    async def since(self, serial_id: int, since: datetime) -> list[datetime]:
+    def since(self, serial_id: int, since: datetime) -> list[datetime]:
         return [at for sid, at in self.s.cda_resends.values() if sid == serial_id and at > since]
 
-    async def add(self, serial_id: int, at: datetime) -> int:
+    def add(self, serial_id: int, at: datetime) -> int:
         resend_id = self.s.new_id()
         self.s.cda_resends[resend_id] = (serial_id, at)
         return resend_id
 
 
 class FakeOutbox(_Repo):
-    async def add(self, email: OutgoingEmail, now: datetime) -> None:
+    def add(self, email: OutgoingEmail, now: datetime) -> None:
         if any(e.idempotency_key == email.idempotency_key for e in self.s.outbox):
             raise Conflict(email.idempotency_key)
         self.s.outbox.append(email)
@@ -199,7 +199,7 @@ class FakeUnitOfWork:
         self.store = store
         self.committed = False
 
-    async def __aenter__(self) -> FakeUnitOfWork:
+    def __enter__(self) -> FakeUnitOfWork:
         self.state = copy.deepcopy(self.store.committed)
         self.accounts = FakeAccounts(self.state)
         self.serials = FakeSerials(self.state)
@@ -209,7 +209,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox(self.state)
         return self
 
-    async def __aexit__(
+    def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
@@ -217,26 +217,42 @@ class FakeUnitOfWork:
     ) -> None:
         del self.state
 
-    async def commit(self) -> None:
+    def commit(self) -> None:
         self.store.committed = self.state
         self.store.commits += 1
         self.state = copy.deepcopy(self.state)
 
-    async def rollback(self) -> None:
+    def rollback(self) -> None:
         self.state = copy.deepcopy(self.store.committed)
 
 
 @pytest.fixture
-async def store(hasher: Any, clock: Any) -> FakeStore:
+def store(hasher: Any, clock: Any) -> FakeStore:
     """The demo dataset, in memory, loaded for the fixed clock's day."""
     store = FakeStore()
-    await load_demo(lambda: FakeUnitOfWork(store), hasher, clock().date())
+    load_demo(lambda: FakeUnitOfWork(store), hasher, clock().date())
     return store
 
 
 @pytest.fixture
-def portal(store: FakeStore, hasher: Any, templates: Any, clock: Any) -> Portal:
-    return Portal(lambda: FakeUnitOfWork(store), hasher, templates, clock, default_catalogue())
+def portal(store: FakeStore, templates: Any, clock: Any) -> Portal:
+    return Portal(lambda: FakeUnitOfWork(store), templates, clock, default_catalogue())
+
+
+def log_in(portal: Portal, hasher: Any, username: str, password: str, *, chat_key: str) -> Any:
+    """Both halves of a login, with the verification done inline (the pool's job in the bot)."""
+    check = portal.begin_login(username, chat_key=chat_key)
+    if check.password_hash is None:  # the pool verifies a dummy hash: the same cost
+        hasher.verify(hasher.hash("dummy"), password)
+        return portal.finish_login(check, Verdict(False))
+    ok = hasher.verify(check.password_hash, password)
+    new_hash = hasher.hash(password) if ok and hasher.needs_rehash(check.password_hash) else None
+    return portal.finish_login(check, Verdict(ok, new_hash))
+
+
+def reset_password(portal: Portal, hasher: Any, token: str, new_password: str) -> None:
+    check_new_password(new_password)
+    portal.complete_password_reset(token, hasher.hash(new_password))
 
 
 @pytest.fixture

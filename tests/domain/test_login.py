@@ -12,6 +12,7 @@ from bot.domain import errors, throttling
 from bot.domain.passwords import Argon2Hasher
 from bot.domain.portal import Portal
 from bot.domain.ports import Throttle
+from tests.domain.conftest import log_in, reset_password
 
 GOOD = "Aspel-Demo-2026"
 
@@ -27,38 +28,36 @@ class CountingHasher(Argon2Hasher):
 
 
 @pytest.fixture
-def counting(portal: Portal) -> CountingHasher:
-    hasher = CountingHasher()
-    portal._hasher = hasher
-    return hasher
+def counting() -> CountingHasher:
+    return CountingHasher()
 
 
-async def test_right_password_gives_the_account_summary(portal: Portal) -> None:
-    account = await portal.authenticate(" MMendez ", GOOD, chat_key="tg:1")
+def test_right_password_gives_the_account_summary(portal: Portal, hasher: Any) -> None:
+    account = log_in(portal, hasher, " MMendez ", GOOD, chat_key="tg:1")
     assert (account.username, account.holder_name) == ("mmendez", "Magdalena Méndez")
     assert account.distributor == "Distribuidora Centro"
 
 
-async def test_wrong_password_and_unknown_user_fail_alike(
+def test_wrong_password_and_unknown_user_fail_alike(
     portal: Portal, counting: CountingHasher
 ) -> None:
     with pytest.raises(errors.InvalidCredentials):
-        await portal.authenticate("mmendez", "nope", chat_key="tg:1")
+        log_in(portal, counting, "mmendez", "nope", chat_key="tg:1")
     with pytest.raises(errors.InvalidCredentials):
-        await portal.authenticate("nadie", GOOD, chat_key="tg:2")
+        log_in(portal, counting, "nadie", GOOD, chat_key="tg:2")
     assert counting.verifications == 2  # the unknown user cost a (dummy) verification too
 
 
-async def test_failures_lock_longer_and_longer(
+def test_failures_lock_longer_and_longer(
     portal: Portal, clock: Any, counting: CountingHasher, store: Any
 ) -> None:
     expected = {3: timedelta(seconds=30), 4: timedelta(minutes=2), 5: timedelta(minutes=15)}
     for attempt in range(1, 7):
         with pytest.raises(errors.InvalidCredentials):
-            await portal.authenticate("mmendez", "wrong", chat_key=f"tg:{attempt}")
+            log_in(portal, counting, "mmendez", "wrong", chat_key=f"tg:{attempt}")
         if attempt in expected:
             with pytest.raises(errors.AccountLocked) as locked:
-                await portal.authenticate("mmendez", GOOD, chat_key="tg:other")
+                log_in(portal, counting, "mmendez", GOOD, chat_key="tg:other")
             assert locked.value.until == clock() + expected[attempt]
             clock.advance(seconds=expected[attempt].total_seconds())
     assert counting.verifications == 6  # none while locked
@@ -67,27 +66,29 @@ async def test_failures_lock_longer_and_longer(
     assert "5" in alerts[0].body and "10/03/2026" in alerts[0].body
 
 
-async def test_a_chat_is_throttled_even_for_unknown_users(portal: Portal, clock: Any) -> None:
+def test_a_chat_is_throttled_even_for_unknown_users(
+    portal: Portal, hasher: Any, clock: Any
+) -> None:
     for name in ("a", "b", "c"):
         with pytest.raises(errors.InvalidCredentials):
-            await portal.authenticate(name, "x", chat_key="tg:9")
+            log_in(portal, hasher, name, "x", chat_key="tg:9")
     with pytest.raises(errors.AccountLocked) as locked:
-        await portal.authenticate("mmendez", GOOD, chat_key="tg:9")
+        log_in(portal, hasher, "mmendez", GOOD, chat_key="tg:9")
     assert locked.value.until == clock() + timedelta(seconds=30)
-    assert await portal.authenticate("mmendez", GOOD, chat_key="tg:10")  # other chats are free
+    assert log_in(portal, hasher, "mmendez", GOOD, chat_key="tg:10")  # other chats are free
 
 
-async def test_success_resets_both_counters(portal: Portal, store: Any) -> None:
+def test_success_resets_both_counters(portal: Portal, hasher: Any, store: Any) -> None:
     for _ in range(2):
         with pytest.raises(errors.InvalidCredentials):
-            await portal.authenticate("mmendez", "wrong", chat_key="tg:1")
-    await portal.authenticate("mmendez", GOOD, chat_key="tg:1")
+            log_in(portal, hasher, "mmendez", "wrong", chat_key="tg:1")
+    log_in(portal, hasher, "mmendez", GOOD, chat_key="tg:1")
     assert store.committed.throttles == {}
 
 
-async def test_weak_stored_hash_is_upgraded_on_login(portal: Portal, store: Any) -> None:
-    portal._hasher = Argon2Hasher(time_cost=2, memory_cost=16, parallelism=1)
-    await portal.authenticate("mmendez", GOOD, chat_key="tg:1")
+def test_weak_stored_hash_is_upgraded_on_login(portal: Portal, hasher: Any, store: Any) -> None:
+    stronger = Argon2Hasher(time_cost=2, memory_cost=16, parallelism=1)
+    log_in(portal, stronger, "mmendez", GOOD, chat_key="tg:1")
     account = next(a for a in store.committed.accounts.values() if a.username == "mmendez")
     assert "m=16,t=2" in account.password_hash
 
@@ -113,35 +114,39 @@ def _token(body: str) -> str:
     return match.group(1)
 
 
-async def test_recovery_mails_a_one_time_code(portal: Portal, store: Any, clock: Any) -> None:
-    await portal.start_password_recovery("Magdalena.Mendez@example.com")
+def test_recovery_mails_a_one_time_code(
+    portal: Portal, hasher: Any, store: Any, clock: Any
+) -> None:
+    portal.start_password_recovery("Magdalena.Mendez@example.com")
     [email] = store.committed.outbox
     assert email.kind == "reset" and email.to == "magdalena.mendez@example.com"
     token = _token(email.body)
     [(digest, _)] = store.committed.resets.values()
     assert token not in digest and len(digest) == 64  # only the SHA-256 is kept
 
-    await portal.complete_password_reset(token, "Nueva-Clave-99")
-    assert await portal.authenticate("mmendez", "Nueva-Clave-99", chat_key="tg:1")
+    reset_password(portal, hasher, token, "Nueva-Clave-99")
+    assert log_in(portal, hasher, "mmendez", "Nueva-Clave-99", chat_key="tg:1")
     with pytest.raises(errors.InvalidCredentials):
-        await portal.authenticate("mmendez", GOOD, chat_key="tg:1")
+        log_in(portal, hasher, "mmendez", GOOD, chat_key="tg:1")
     with pytest.raises(errors.InvalidResetToken):
-        await portal.complete_password_reset(token, "Otra-Clave-100")
+        reset_password(portal, hasher, token, "Otra-Clave-100")
     assert [e.kind for e in store.committed.outbox] == ["reset", "password_changed"]
 
 
-async def test_recovery_never_tells_whether_an_account_exists(portal: Portal, store: Any) -> None:
-    assert await portal.start_password_recovery("nadie@example.com") is None
+def test_recovery_never_tells_whether_an_account_exists(portal: Portal, store: Any) -> None:
+    assert portal.start_password_recovery("nadie@example.com") is None
     assert store.committed.outbox == []
 
 
-async def test_expired_or_unknown_codes_are_refused(portal: Portal, store: Any, clock: Any) -> None:
-    await portal.start_password_recovery("jlopez")
+def test_expired_or_unknown_codes_are_refused(
+    portal: Portal, hasher: Any, store: Any, clock: Any
+) -> None:
+    portal.start_password_recovery("jlopez")
     token = _token(store.committed.outbox[0].body)
     with pytest.raises(errors.InvalidResetToken):
-        await portal.complete_password_reset("not-a-token", "Nueva-Clave-99")
+        reset_password(portal, hasher, "not-a-token", "Nueva-Clave-99")
     with pytest.raises(errors.WeakPassword):
-        await portal.complete_password_reset(token, "short")
+        reset_password(portal, hasher, token, "short")
     clock.advance(minutes=30)
     with pytest.raises(errors.InvalidResetToken):
-        await portal.complete_password_reset(token, "Nueva-Clave-99")
+        reset_password(portal, hasher, token, "Nueva-Clave-99")

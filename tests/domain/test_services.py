@@ -15,26 +15,27 @@ from bot.domain.catalogue import Catalogue, default_catalogue
 from bot.domain.model import Modality, Periodicity, Purchase, SerialStatus
 from bot.domain.portal import Portal
 from bot.domain.ports import Conflict, NewSerial
+from tests.domain.conftest import log_in
 
 TODAY = date(2026, 3, 10)
 
 
-async def _ids(portal: Portal) -> tuple[int, int]:
-    mm = await portal.authenticate("mmendez", "Aspel-Demo-2026", chat_key="t")
-    jl = await portal.authenticate("jlopez", "Caja-Demo-2026", chat_key="t")
+def _ids(portal: Portal, hasher: Any) -> tuple[int, int]:
+    mm = log_in(portal, hasher, "mmendez", "Aspel-Demo-2026", chat_key="t")
+    jl = log_in(portal, hasher, "jlopez", "Caja-Demo-2026", chat_key="t")
     return mm.id, jl.id
 
 
-async def test_account_summary_and_unknown_account(portal: Portal) -> None:
-    mm, _ = await _ids(portal)
-    assert (await portal.account(mm)).company_name == "Méndez Contadores SC"
+def test_account_summary_and_unknown_account(portal: Portal, hasher: Any) -> None:
+    mm, _ = _ids(portal, hasher)
+    assert (portal.account(mm)).company_name == "Méndez Contadores SC"
     with pytest.raises(errors.AccountNotFound):
-        await portal.account(9999)
+        portal.account(9999)
 
 
-async def test_mis_servicios_lists_every_column(portal: Portal) -> None:
-    mm, jl = await _ids(portal)
-    rows = {r.serial: r for r in await portal.list_systems(mm)}
+def test_mis_servicios_lists_every_column(portal: Portal, hasher: Any) -> None:
+    mm, jl = _ids(portal, hasher)
+    rows = {r.serial: r for r in portal.list_systems(mm)}
     assert len(rows) == 6
     coi = rows["CLSNRR123456"]
     assert (coi.product_name, coi.version, coi.users) == ("Aspel COI", "8.0", 3)
@@ -49,26 +50,26 @@ async def test_mis_servicios_lists_every_column(portal: Portal) -> None:
     assert rows["PHSNLM552019"].upgrade_to is None  # PROD 4.0 is the newest
     assert rows["PHSNQX118734"].upgrade_to is None  # a licence is never offered one
     assert rows["PHSNQX118734"].purchase is Purchase.ELECTRONIC
-    licences = await portal.list_systems(jl, Modality.LICENCE)
+    licences = portal.list_systems(jl, Modality.LICENCE)
     assert {r.serial for r in licences} == {"SKSNLC650127", "PHSNFB993310"}
 
 
-async def test_one_system_by_typed_serial(portal: Portal) -> None:
-    mm, jl = await _ids(portal)
-    assert (await portal.system(mm, "cl-sn rr 123456")).serial == "CLSNRR123456"
+def test_one_system_by_typed_serial(portal: Portal, hasher: Any) -> None:
+    mm, jl = _ids(portal, hasher)
+    assert (portal.system(mm, "cl-sn rr 123456")).serial == "CLSNRR123456"
     with pytest.raises(errors.MalformedSerial):
-        await portal.system(mm, "hola")
+        portal.system(mm, "hola")
     with pytest.raises(errors.SerialNotFound):
-        await portal.system(mm, "CLSNRR999999")
+        portal.system(mm, "CLSNRR999999")
     with pytest.raises(errors.SerialNotFound):
-        await portal.system(jl, "CLSNRR123456")  # someone else's: same answer as unknown
+        portal.system(jl, "CLSNRR123456")  # someone else's: same answer as unknown
 
 
-async def test_upgrade_makes_a_new_serial_and_one_email(
-    portal: Portal, store: Any, clock: Any
+def test_upgrade_makes_a_new_serial_and_one_email(
+    hasher: Any, portal: Portal, store: Any, clock: Any
 ) -> None:
-    mm, _ = await _ids(portal)
-    result = await portal.request_upgrade(mm, "clsnrr123456")
+    mm, _ = _ids(portal, hasher)
+    result = portal.request_upgrade(mm, "clsnrr123456")
     assert result.new_serial.startswith("CMSNRR") and result.new_version == "9.0"
     assert (result.old_serial, result.old_version, result.already_done) == (
         "CLSNRR123456",
@@ -91,31 +92,31 @@ async def test_upgrade_makes_a_new_serial_and_one_email(
                  "Méndez Contadores SC", "Distribuidora Centro", "800 Aspel 123"):  # fmt: skip
         assert fact in email.body, fact
 
-    rows = {r.serial: r for r in await portal.list_systems(mm)}
+    rows = {r.serial: r for r in portal.list_systems(mm)}
     assert rows["CLSNRR123456"].replaced_by == result.new_serial
     assert rows["CLSNRR123456"].status is SerialStatus.UPGRADED
     assert rows["CLSNRR123456"].upgrade_to is None
     assert rows[result.new_serial].users == 3 and rows[result.new_serial].upgrade_to is None
     clock.advance(days=13)
-    assert (await portal.system(mm, "CLSNRR123456")).status is SerialStatus.INACTIVE
+    assert (portal.system(mm, "CLSNRR123456")).status is SerialStatus.INACTIVE
 
 
-async def test_asking_again_returns_the_same_serial_and_no_new_email(
-    portal: Portal, store: Any
+def test_asking_again_returns_the_same_serial_and_no_new_email(
+    hasher: Any, portal: Portal, store: Any
 ) -> None:
-    mm, _ = await _ids(portal)
-    first = await portal.request_upgrade(mm, "CLSNRR123456")
-    again = await portal.request_upgrade(mm, "CLSNRR123456")
+    mm, _ = _ids(portal, hasher)
+    first = portal.request_upgrade(mm, "CLSNRR123456")
+    again = portal.request_upgrade(mm, "CLSNRR123456")
     assert again.new_serial == first.new_serial and again.already_done
     assert len(store.committed.outbox) == 1
 
 
-async def test_without_distributor_the_email_points_to_the_phone_line(
-    portal: Portal, store: Any
+def test_without_distributor_the_email_points_to_the_phone_line(
+    hasher: Any, portal: Portal, store: Any
 ) -> None:
-    _, jl = await _ids(portal)
+    _, jl = _ids(portal, hasher)
     store.set_serial("SLSNMR771204", version="7.0", serial="SKSNMR771204")
-    await portal.request_upgrade(jl, "SKSNMR771204")
+    portal.request_upgrade(jl, "SKSNMR771204")
     [email] = store.committed.outbox
     assert "800 Aspel 123" in email.body and "distribuidor" in email.body
 
@@ -132,54 +133,54 @@ async def test_without_distributor_the_email_points_to_the_phone_line(
         (0, "XX", errors.MalformedSerial),
     ],
 )
-async def test_upgrade_refusals(
-    portal: Portal, store: Any, who: int, serial: str, error: type[Exception]
+def test_upgrade_refusals(
+    hasher: Any, portal: Portal, store: Any, who: int, serial: str, error: type[Exception]
 ) -> None:
-    account = (await _ids(portal))[who]
+    account = (_ids(portal, hasher))[who]
     with pytest.raises(error):
-        await portal.request_upgrade(account, serial)
+        portal.request_upgrade(account, serial)
     assert store.committed.outbox == []
 
 
-async def test_no_catalogue_path_and_inactive_serial(portal: Portal, store: Any) -> None:
-    mm, _ = await _ids(portal)
+def test_no_catalogue_path_and_inactive_serial(portal: Portal, hasher: Any, store: Any) -> None:
+    mm, _ = _ids(portal, hasher)
     catalogue = default_catalogue()
     noi = replace(catalogue.get("NOI"), current="11.0", upgrades={})
-    portal._catalogue = Catalogue({**catalogue.products, "NOI": noi})
+    portal = replace(portal, catalogue=Catalogue({**catalogue.products, "NOI": noi}))
     with pytest.raises(errors.NoUpgradePath):
-        await portal.request_upgrade(mm, "NMSNAB204611")
+        portal.request_upgrade(mm, "NMSNAB204611")
     store.set_serial("SKSNWR480213", status=SerialStatus.INACTIVE)
     with pytest.raises(errors.SerialNotActive):
-        await portal.request_upgrade(mm, "SKSNWR480213")
+        portal.request_upgrade(mm, "SKSNWR480213")
 
 
-async def test_a_lost_race_rolls_back_and_reports_the_winner(
-    portal: Portal, store: Any, clock: Any, templates: Any, fake_uow: Any
+def test_a_lost_race_rolls_back_and_reports_the_winner(
+    hasher: Any, portal: Portal, store: Any, clock: Any, templates: Any, fake_uow: Any
 ) -> None:
     """The unique replaces_id refuses the second insert; the loser re-reads the winner's row."""
-    mm, _ = await _ids(portal)
+    mm, _ = _ids(portal, hasher)
 
     class RacingUnitOfWork(fake_uow):  # type: ignore[misc,valid-type]
         raced = False
 
-        async def __aenter__(self) -> RacingUnitOfWork:
-            await super().__aenter__()
+        def __enter__(self) -> RacingUnitOfWork:
+            super().__enter__()
             add = self.serials.add_serial
 
-            async def add_after_the_winner(serial: NewSerial, now: Any) -> int:
+            def add_after_the_winner(serial: NewSerial, now: Any) -> int:
                 if not RacingUnitOfWork.raced:
                     RacingUnitOfWork.raced = True
                     winner = replace(serial, serial="CMSNRR000001")
-                    async with fake_uow(store) as other:
-                        await other.serials.add_serial(winner, now)
-                        await other.commit()
+                    with fake_uow(store) as other:
+                        other.serials.add_serial(winner, now)
+                        other.commit()
                     raise Conflict("replaces_id taken")
-                return await add(serial, now)
+                return add(serial, now)
 
             self.serials.add_serial = add_after_the_winner  # type: ignore[method-assign]
             return self
 
-    result = await services.request_upgrade(
+    result = services.request_upgrade(
         RacingUnitOfWork(store),
         mm,
         "CLSNRR123456",
@@ -194,45 +195,45 @@ async def test_a_lost_race_rolls_back_and_reports_the_winner(
 # --- CDA ------------------------------------------------------------------------------
 
 
-async def test_cda_resend_mails_the_code(portal: Portal, store: Any) -> None:
-    mm, _ = await _ids(portal)
-    result = await portal.resend_cda(mm, "PHSNLM552019")
+def test_cda_resend_mails_the_code(portal: Portal, hasher: Any, store: Any) -> None:
+    mm, _ = _ids(portal, hasher)
+    result = portal.resend_cda(mm, "PHSNLM552019")
     assert (result.serial, result.product_name) == ("PHSNLM552019", "Aspel PROD")
     assert result.masked_email == "ma***@example.com"
-    await portal.resend_cda(mm, "PHSNQX118734")  # an electronic licence too
+    portal.resend_cda(mm, "PHSNQX118734")  # an electronic licence too
     first, second = store.committed.outbox
     assert first.idempotency_key.startswith("cda:PHSNLM552019:")
     assert DEMO_CDAS["PHSNLM552019"] in first.body and "Mi perfil > Datos generales" in first.body
     assert DEMO_CDAS["PHSNQX118734"] in second.body
 
 
-async def test_physical_box_cda_is_never_sent(portal: Portal, store: Any) -> None:
-    _, jl = await _ids(portal)
+def test_physical_box_cda_is_never_sent(portal: Portal, hasher: Any, store: Any) -> None:
+    _, jl = _ids(portal, hasher)
     with pytest.raises(errors.PhysicalPurchaseCda):
-        await portal.resend_cda(jl, "PHSNFB993310")
+        portal.resend_cda(jl, "PHSNFB993310")
     assert store.committed.outbox == []
 
 
-async def test_cda_of_another_account_is_not_found(portal: Portal, store: Any) -> None:
-    mm, jl = await _ids(portal)
+def test_cda_of_another_account_is_not_found(portal: Portal, hasher: Any, store: Any) -> None:
+    mm, jl = _ids(portal, hasher)
     with pytest.raises(errors.SerialNotFound):
-        await portal.resend_cda(jl, "PHSNLM552019")
+        portal.resend_cda(jl, "PHSNLM552019")
     with pytest.raises(errors.SerialNotFound):
-        await portal.resend_cda(mm, "SKSNLC650127")
+        portal.resend_cda(mm, "SKSNLC650127")
     assert store.committed.outbox == []
 
 
-async def test_three_resends_per_rolling_hour(portal: Portal, clock: Any) -> None:
-    mm, _ = await _ids(portal)
+def test_three_resends_per_rolling_hour(portal: Portal, hasher: Any, clock: Any) -> None:
+    mm, _ = _ids(portal, hasher)
     for _ in range(3):
-        await portal.resend_cda(mm, "JHSNTQ300876")
+        portal.resend_cda(mm, "JHSNTQ300876")
         clock.advance(minutes=10)
     with pytest.raises(errors.CdaResendLimited) as limited:
-        await portal.resend_cda(mm, "JHSNTQ300876")
+        portal.resend_cda(mm, "JHSNTQ300876")
     assert limited.value.retry_after == timedelta(minutes=30)
-    await portal.resend_cda(mm, "CLSNRR123456")  # another serial is not affected
+    portal.resend_cda(mm, "CLSNRR123456")  # another serial is not affected
     clock.advance(minutes=30)
-    await portal.resend_cda(mm, "JHSNTQ300876")
+    portal.resend_cda(mm, "JHSNTQ300876")
 
 
 DOMAIN_TABLE = {  # DOMAIN.md "Demo dataset": system, modality, users, activated, next payment
@@ -252,10 +253,10 @@ DOMAIN_TABLE = {  # DOMAIN.md "Demo dataset": system, modality, users, activated
 }
 
 
-async def test_demo_dataset_is_exactly_the_one_of_the_domain_page(portal: Portal) -> None:
-    ids = dict(zip(("mmendez", "jlopez"), await _ids(portal), strict=True))
+def test_demo_dataset_is_exactly_the_one_of_the_domain_page(portal: Portal, hasher: Any) -> None:
+    ids = dict(zip(("mmendez", "jlopez"), _ids(portal, hasher), strict=True))
     for username, expected in DOMAIN_TABLE.items():
-        rows = await portal.list_systems(ids[username])
+        rows = portal.list_systems(ids[username])
         seen = {
             r.serial: (
                 r.product,
@@ -268,7 +269,7 @@ async def test_demo_dataset_is_exactly_the_one_of_the_domain_page(portal: Portal
             for r in rows
         }
         assert seen == expected
-    jl = await portal.account(ids["jlopez"])
+    jl = portal.account(ids["jlopez"])
     assert (jl.holder_name, jl.email, jl.company_name, jl.distributor) == (
         "Jorge López",
         "jorge.lopez@example.com",

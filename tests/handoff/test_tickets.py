@@ -240,6 +240,6 @@ async def test_no_password_is_ever_stored_even_typed_out_of_place(chat: Chat, ap
     await chat.send(f"por cierto mi contraseña es {PASSWORD}")
     await chat.send("/asesor")
     await chat.send(f"password: {PASSWORD}")
-    async with app.db.connect() as conn:
-        texts = (await conn.execute(select(transcript_events.c.text))).scalars().all()
+    with app.db.reading() as conn:
+        texts = (conn.execute(select(transcript_events.c.text))).scalars().all()
     assert texts and not [t for t in texts if PASSWORD in t]

@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from bot.storage.db import is_sqlite
-from bot.storage.migrate import alembic_config, ensure_schema, upgrade_database
+from bot.storage.migrate import alembic_config, upgrade_database
 from bot.storage.schema import metadata
 
 
@@ -40,9 +40,9 @@ def _head() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-async def test_ensure_schema_from_async_code_is_idempotent(database_url: str) -> None:
-    await ensure_schema(database_url)
-    await ensure_schema(database_url)
+def test_upgrade_is_idempotent(database_url: str) -> None:
+    upgrade_database(database_url)
+    upgrade_database(database_url)
 
 
 def test_upgrade_from_a_plain_script(tmp_path: Path) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.model import OutgoingEmail
 from bot.mail_relay import BACKOFF_CAP, OutboxRelay, SmtpTransport, message_id
+from bot.storage.db import Database
 from bot.storage.schema import outbox
 from bot.storage.unit_of_work import SqlUnitOfWork
 
@@ -64,26 +64,26 @@ def _transport(server: SmtpServer) -> SmtpTransport:
     return SmtpTransport(f"smtp://127.0.0.1:{server.port}", "Aspel <no-reply@aspel.example>", 5)
 
 
-async def _queue(engine: AsyncEngine, clock: Any, *keys: str) -> None:
-    async with SqlUnitOfWork(engine) as uow:
+def _queue(db: Database, clock: Any, *keys: str) -> None:
+    with SqlUnitOfWork(db) as uow:
         for key in keys:
             email = OutgoingEmail(
                 "magdalena.mendez@example.com", f"Asunto {key}", "Hola ñ", key, "x"
             )
-            await uow.outbox.add(email, clock())
-        await uow.commit()
+            uow.outbox.add(email, clock())
+        uow.commit()
 
 
-async def _rows(engine: AsyncEngine) -> list[Any]:
-    async with engine.connect() as conn:
-        return list((await conn.execute(select(outbox).order_by(outbox.c.id))).all())
+def _rows(db: Database) -> list[Any]:
+    with db.reading() as conn:
+        return list((conn.execute(select(outbox).order_by(outbox.c.id))).all())
 
 
 async def test_sends_due_mail_once_with_a_stable_message_id(
-    engine: AsyncEngine, clock: Any, smtp_server: SmtpServer
+    db: Database, clock: Any, smtp_server: SmtpServer
 ) -> None:
-    await _queue(engine, clock, "upgrade:CLSNRR123456", "cda:PHSNLM552019:1")
-    relay = OutboxRelay(engine, _transport(smtp_server), clock)
+    _queue(db, clock, "upgrade:CLSNRR123456", "cda:PHSNLM552019:1")
+    relay = OutboxRelay(db, _transport(smtp_server), clock)
     assert await relay.run_once() == 2
     assert await relay.run_once() == 0
     [first, second] = smtp_server.inbox.messages
@@ -91,47 +91,47 @@ async def test_sends_due_mail_once_with_a_stable_message_id(
     assert first["To"] == "magdalena.mendez@example.com"
     assert first["Subject"] == "Asunto upgrade:CLSNRR123456"
     assert first.get_payload(decode=True).decode().strip() == "Hola ñ"  # type: ignore[union-attr]
-    assert all(row.sent_at == clock() and row.attempts == 0 for row in await _rows(engine))
+    assert all(row.sent_at == clock() and row.attempts == 0 for row in _rows(db))
 
 
 async def test_server_down_then_back_loses_nothing_and_sends_nothing_twice(
-    engine: AsyncEngine, clock: Any, smtp_server: SmtpServer
+    db: Database, clock: Any, smtp_server: SmtpServer
 ) -> None:
-    await _queue(engine, clock, "a", "b")
-    relay = OutboxRelay(engine, _transport(smtp_server), clock, random_unit=lambda: 0.0)
+    _queue(db, clock, "a", "b")
+    relay = OutboxRelay(db, _transport(smtp_server), clock, random_unit=lambda: 0.0)
     smtp_server.stop()
 
     assert await relay.run_once() == 0
-    rows = await _rows(engine)
+    rows = _rows(db)
     assert [(r.attempts, r.sent_at, r.claimed_until) for r in rows] == [(1, None, None)] * 2
     assert all(r.last_error and r.next_attempt_at == clock() + timedelta(seconds=10) for r in rows)
     assert await relay.run_once() == 0  # not due yet: no new attempt
-    assert [r.attempts for r in await _rows(engine)] == [1, 1]
+    assert [r.attempts for r in _rows(db)] == [1, 1]
 
     clock.advance(seconds=10)
     assert await relay.run_once() == 0
-    assert [r.attempts for r in await _rows(engine)] == [2, 2]
+    assert [r.attempts for r in _rows(db)] == [2, 2]
 
     smtp_server.start()
     clock.advance(minutes=5)
-    await _queue(engine, clock, "c")
+    _queue(db, clock, "c")
     assert await relay.run_once() == 3
     assert await relay.run_once() == 0
     subjects = sorted(str(m["Subject"]) for m in smtp_server.inbox.messages)
     assert subjects == ["Asunto a", "Asunto b", "Asunto c"]
-    assert all(r.sent_at is not None for r in await _rows(engine))
+    assert all(r.sent_at is not None for r in _rows(db))
 
 
 async def test_backoff_grows_and_stays_under_five_minutes(
-    engine: AsyncEngine, clock: Any, smtp_server: SmtpServer
+    db: Database, clock: Any, smtp_server: SmtpServer
 ) -> None:
-    await _queue(engine, clock, "slow")
+    _queue(db, clock, "slow")
     smtp_server.stop()
-    relay = OutboxRelay(engine, _transport(smtp_server), clock, random_unit=lambda: 0.999)
+    relay = OutboxRelay(db, _transport(smtp_server), clock, random_unit=lambda: 0.999)
     delays = []
     for _ in range(8):
         await relay.run_once()
-        [row] = await _rows(engine)
+        [row] = _rows(db)
         delays.append(row.next_attempt_at - clock())
         clock.advance(seconds=delays[-1].total_seconds())
     assert delays == sorted(delays) and max(delays) <= BACKOFF_CAP
@@ -139,21 +139,17 @@ async def test_backoff_grows_and_stays_under_five_minutes(
 
 
 async def test_concurrent_relays_send_each_message_once(
-    engine: AsyncEngine, database_url: str, clock: Any, smtp_server: SmtpServer
+    db: Database, database_url: str, clock: Any, smtp_server: SmtpServer
 ) -> None:
-    from bot.storage.db import create_engine
-
-    await _queue(engine, clock, *(f"k{i}" for i in range(12)))
-    other = create_engine(database_url)
+    _queue(db, clock, *(f"k{i}" for i in range(12)))
+    other = Database(database_url)
     try:
-        relays = [
-            OutboxRelay(e, _transport(smtp_server), clock, batch_size=4) for e in (engine, other)
-        ]
+        relays = [OutboxRelay(e, _transport(smtp_server), clock, batch_size=4) for e in (db, other)]
         total = 0
         for _ in range(4):
             total += sum(await asyncio.gather(*(r.run_once() for r in relays)))
     finally:
-        await other.dispose()
+        other.dispose()
     assert total == 12
     ids = [m["Message-ID"] for m in smtp_server.inbox.messages]
     assert len(ids) == len(set(ids)) == 12

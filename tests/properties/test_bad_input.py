@@ -22,14 +22,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import App, build
 from bot.conversation.messages import Inbound, Outcome
 from bot.domain.passwords import Argon2Hasher
 from bot.fsm import State
 from bot.settings import Settings
+from bot.storage.db import Database
 from bot.storage.schema import cda_resends, metadata, serials
+from bot.storage.turns import TurnStore
 from tests.conftest import FixedClock
 
 CHAT = "tg:4242"
@@ -99,7 +100,7 @@ class Run:
         self.app.engine.record_updates = True  # as in the webhook server: turns kept by update id
 
     async def state(self) -> tuple[State, list[list[str]]]:
-        stored = await self.app.store.load(CHAT)
+        stored = await self.app.db.read(lambda conn: TurnStore().load(conn, CHAT))
         if stored is None:
             return State.MENU, []
         return State(stored.state), stored.slots.get("offered", [])
@@ -142,34 +143,34 @@ def check_outcome(app: App, outcome: Outcome) -> None:
             assert len(button.data.encode()) <= 64
 
 
-async def stored_text(db: AsyncEngine) -> str:
+async def stored_text(db: Database) -> str:
     """Every row of every table, as text."""
     dump: list[str] = []
-    async with db.connect() as conn:
+    with db.reading() as conn:
         for table in metadata.sorted_tables:
-            dump += [repr(tuple(row)) for row in await conn.execute(select(table))]
+            dump += [repr(tuple(row)) for row in conn.execute(select(table))]
     return "\n".join(dump)
 
 
-async def check_store(db: AsyncEngine, passwords: set[str]) -> None:
-    async with db.connect() as conn:
+async def check_store(db: Database, passwords: set[str]) -> None:
+    with db.reading() as conn:
         others = select(serials.c.id).where(serials.c.serial.in_(OTHERS_SERIALS))
-        other_ids = set((await conn.execute(others)).scalars())
+        other_ids = set((conn.execute(others)).scalars())
         replaced = select(serials.c.replaces_id).where(serials.c.replaces_id.is_not(None))
-        assert not other_ids & set((await conn.execute(replaced)).scalars())
+        assert not other_ids & set((conn.execute(replaced)).scalars())
         resent = select(cda_resends.c.serial_id)
-        assert not other_ids & set((await conn.execute(resent)).scalars())
+        assert not other_ids & set((conn.execute(resent)).scalars())
         statuses = select(serials.c.status).where(serials.c.id.in_(other_ids))
-        assert set((await conn.execute(statuses)).scalars()) <= {"active", "expired"}
+        assert set((conn.execute(statuses)).scalars()) <= {"active", "expired"}
     dump = await stored_text(db)
     for password in passwords:
         assert password not in dump, "a password was stored"
 
 
-async def upgrades(db: AsyncEngine) -> int:
-    async with db.connect() as conn:
+async def upgrades(db: Database) -> int:
+    with db.reading() as conn:
         replaced = select(serials.c.id).where(serials.c.replaces_id.is_not(None))
-        return len((await conn.execute(replaced)).all())
+        return len((conn.execute(replaced)).all())
 
 
 async def play(template: Path, hasher: Argon2Hasher, steps: list[tuple[str, Any]]) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from dataclasses import replace
@@ -15,7 +14,7 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.report import store
 from bot.report.cli import parse_since
-from bot.storage.db import create_engine
+from bot.storage.db import Database
 from bot.storage.migrate import upgrade_database
 from tests.report.population import NOW, build
 
@@ -28,12 +27,10 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> str:
     shift = datetime.now(UTC) - NOW
     rows = [replace(row, at=row.at + shift) for row in build().rows]
 
-    async def load() -> None:
-        db = create_engine(url)
-        await store.append(db, rows)
-        await db.dispose()
-
-    asyncio.run(load())
+    db = Database(url)
+    with db.begin() as conn:
+        store.append(conn, rows)
+    db.dispose()
     return url
 
 

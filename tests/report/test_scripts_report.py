@@ -11,7 +11,7 @@ import pytest
 from bot.report import store
 from bot.report.funnel import FlowRow, Funnel, Reason, funnels, instances
 from bot.scripts import Runner
-from bot.storage.db import create_engine
+from bot.storage.db import Database
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "conversations"
 # the five seed journeys, plus unhappy paths whose drop-off the report must place
@@ -49,11 +49,11 @@ async def run_scripts(url: str) -> list[FlowRow]:
             assert result.passed, result.report
     finally:
         runner.close()
-    db = create_engine(url)
+    db = Database(url)
     try:
-        return await store.read(db, None)
+        return store.read(db, None)
     finally:
-        await db.dispose()
+        db.dispose()
 
 
 def figures(f: Funnel) -> tuple[int, int, int, int]:

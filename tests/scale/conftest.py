@@ -54,8 +54,8 @@ class Harness:
             await asyncio.sleep(0.02)
 
     async def results(self) -> dict[int, str | None]:
-        async with self.worker.app.db.connect() as conn:
-            rows = await conn.execute(select(inbox.c.update_id, inbox.c.result))
+        with self.worker.app.db.reading() as conn:
+            rows = conn.execute(select(inbox.c.update_id, inbox.c.result))
             return dict(rows.all())  # type: ignore[arg-type]
 
     def texts(self, chat_id: int) -> list[str]:

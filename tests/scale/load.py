@@ -18,7 +18,7 @@ from bot.domain.passwords import Argon2Hasher
 from bot.domain.ports import NewAccount, NewContract, NewSerial
 from bot.domain.serials import new_cda
 from bot.server.app import SECRET_HEADER
-from bot.storage.db import create_engine
+from bot.storage.db import Database
 from bot.storage.unit_of_work import SqlUnitOfWork
 
 PASSWORD = "Carga-Prueba-2026"
@@ -49,24 +49,22 @@ async def load_customers(url: str, count: int, today: date) -> list[Customer]:
     """``count`` accounts, each with its own Aspel COI 8.0 monthly subscription."""
     password_hash = Argon2Hasher(**ARGON2).hash(PASSWORD)
     customers = [Customer(i) for i in range(count)]
-    engine = create_engine(url)
+    db = Database(url)
     now = datetime.now(UTC)
     try:
-        async with SqlUnitOfWork(engine) as uow:
+        with SqlUnitOfWork(db) as uow:
             for c in customers:
-                await _add(uow, c, password_hash, today, now)
-            await uow.commit()
+                _add(uow, c, password_hash, today, now)
+            uow.commit()
     finally:
-        await engine.dispose()
+        db.dispose()
     return customers
 
 
-async def _add(
-    uow: SqlUnitOfWork, c: Customer, password_hash: str, today: date, now: datetime
-) -> None:
+def _add(uow: SqlUnitOfWork, c: Customer, password_hash: str, today: date, now: datetime) -> None:
     email = f"{c.username}@example.com"
     account = NewAccount(c.username, password_hash, "Cliente de Carga", "Carga SA", email, None)
-    account_id = await uow.accounts.add(account, now)
+    account_id = uow.accounts.add(account, now)
     contract = NewContract(
         account_id,
         "COI",
@@ -77,9 +75,9 @@ async def _add(
         today + timedelta(days=12),
         new_cda(),
     )
-    contract_id = await uow.serials.add_contract(contract, now)
+    contract_id = uow.serials.add_contract(contract, now)
     activated = today - timedelta(days=300)
-    await uow.serials.add_serial(NewSerial(contract_id, c.serial, "8.0", activated), now)
+    uow.serials.add_serial(NewSerial(contract_id, c.serial, "8.0", activated), now)
 
 
 # --- the journeys, as Telegram would deliver them --------------------------------------------

@@ -97,22 +97,22 @@ async def test_a_rerun_of_a_saved_turn_replays_its_replies_without_acting(
     await _say(harness, accept)
     assert harness.texts(CHAT)[before + len(said) :] == said  # told again, the same words
     assert sum("CMSNRR" in t for t in harness.texts(CHAT)) == 2
-    async with harness.worker.app.db.connect() as conn:
+    with harness.worker.app.db.reading() as conn:
         upgraded = select(func.count()).where(serials.c.replaces_id.is_not(None))
-        assert (await conn.execute(upgraded)).scalar_one() == 1
+        assert (conn.execute(upgraded)).scalar_one() == 1
 
 
 async def test_a_storage_failure_is_retried_without_an_apology(harness: Harness) -> None:
-    store = harness.worker.app.engine.store
-    real_load, failures = store.load, [2]
+    turns = harness.worker.app.engine.turns
+    real_load, failures = turns.load, [2]
 
-    async def flaky(chat_id: str) -> Any:
+    def flaky(conn: Any, chat_id: str) -> Any:
         if failures[0]:
             failures[0] -= 1
             raise OperationalError("SELECT", {}, ConnectionError("server closed the connection"))
-        return await real_load(chat_id)
+        return real_load(conn, chat_id)
 
-    store.load = flaky  # type: ignore[method-assign]
+    turns.load = flaky  # type: ignore[method-assign]
     harness.worker.processor.options = ProcessorOptions(
         hold_back=timedelta(0), poll=0.05, retry_base=0.05
     )
@@ -160,8 +160,8 @@ async def test_a_handoff_reminder_is_stored_and_fired_once(harness: Harness) -> 
 async def _until_reminder_stored(h: Harness, within: float = 10.0) -> None:
     deadline = time.monotonic() + within
     while True:
-        async with h.worker.app.db.connect() as conn:
-            if (await conn.execute(select(timers.c.id))).first() is not None:
+        with h.worker.app.db.reading() as conn:
+            if (conn.execute(select(timers.c.id))).first() is not None:
                 return
         assert time.monotonic() < deadline, "no handoff reminder was stored"
         await asyncio.sleep(0.02)

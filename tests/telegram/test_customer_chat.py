@@ -73,12 +73,12 @@ async def test_password_is_deleted_at_once_and_never_logged_or_stored(
     assert PASSWORD not in caplog.text
     assert not any(PASSWORD in str(r.args) + str(r.msg) for r in caplog.records)
     assert not any(PASSWORD in str(c.params) for c in server.calls)
-    async with app.db.connect() as conn:
+    with app.db.reading() as conn:
         tables = (
-            await conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
+            conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
         ).scalars()
         for table in list(tables):
-            rows = (await conn.execute(text(f'SELECT * FROM "{table}"'))).all()
+            rows = (conn.execute(text(f'SELECT * FROM "{table}"'))).all()
             assert not any(PASSWORD in str(row) for row in rows), table
 
 
@@ -106,9 +106,9 @@ async def test_forged_and_past_buttons_act_on_nothing(
     # a past step's button, pressed on its old message
     await chat.press_button(Button("Suscripciones", "mod:subscription"), modality_message)
     assert "ya no está vigente" in chat.text
-    async with app.db.connect() as conn:
-        assert (await conn.execute(select(outbox.c.id))).all() == []
-        owners = (await conn.execute(select(serials.c.serial))).scalars().all()
+    with app.db.reading() as conn:
+        assert (conn.execute(select(outbox.c.id))).all() == []
+        owners = (conn.execute(select(serials.c.serial))).scalars().all()
     assert not any(s.startswith("SLSNLC") for s in owners)
     await chat.press("CLSNRR123456")  # the real list still works
     assert "Aceptar" in " ".join(b.label for r in chat.replies for b in r.all_buttons())
@@ -163,11 +163,9 @@ async def test_groups_refuse_and_never_read_a_login(
         assert "chat privado" in group.text
         assert not group.replies[0].buttons
     assert not server.of("deleteMessage") and not server.of("sendChatAction")
-    async with app.db.connect() as conn:
-        assert (await conn.execute(text("SELECT count(*) FROM conversations"))).scalar() == 0
-        assert PASSWORD not in str(
-            (await conn.execute(text("SELECT * FROM transcript_events"))).all()
-        )
+    with app.db.reading() as conn:
+        assert (conn.execute(text("SELECT count(*) FROM conversations"))).scalar() == 0
+        assert PASSWORD not in str((conn.execute(text("SELECT * FROM transcript_events"))).all())
 
 
 async def test_a_press_in_a_group_is_refused(

@@ -1,0 +1,214 @@
+"""A conversation turn's reads and writes: the per-update hot path, on the driver itself.
+
+Everything here runs inside the turn's one transaction, on the connection of a database thread
+(``bot.storage.db``). The statements go to the DBAPI connection directly (sqlite3 or psycopg):
+SQLAlchemy's statement machinery costs several times the statements themselves on this path
+(shared/BASELINE.md, and ``python -m bench``). The conversation row is updated guarded by its
+turn counter, so a concurrent writer is detected (``ConcurrentUpdate``) instead of overwritten.
+The rarer writes (tickets) use SQLAlchemy Core on the same connection.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.conversation.records import (
+    FlowRecord,
+    StoredConversation,
+    TicketStatus,
+    TranscriptEvent,
+    TurnRecords,
+)
+from bot.storage.db import postgres_sql, read_time, sqlite_time
+from bot.storage.schema import tickets
+
+
+class ConcurrentUpdate(Exception):
+    """Another worker saved this conversation since we loaded it."""
+
+
+LOAD = (
+    "SELECT state, state_version, slots, account_id, turn, updated_at, expires_at"
+    " FROM conversations WHERE chat_id = :chat"
+)
+INSERT_CONVERSATION = (
+    "INSERT INTO conversations (chat_id, state, state_version, slots, account_id, turn,"
+    " updated_at, expires_at) VALUES (:chat, :state, :version, :slots, :account, :turn,"
+    " :updated, :expires)"
+)
+UPDATE_CONVERSATION = (
+    "UPDATE conversations SET state = :state, state_version = :version, slots = :slots,"
+    " account_id = :account, turn = :turn, updated_at = :updated, expires_at = :expires"
+    " WHERE chat_id = :chat AND turn = :old_turn"
+)
+INSERT_TRANSCRIPT = (
+    "INSERT INTO transcript_events (chat_id, at, who, kind, text, button, state)"
+    " VALUES (:chat, :at, :who, :kind, :text, :button, :state)"
+)
+INSERT_FLOW = (
+    "INSERT INTO flow_events (chat_id, at, journey, product, from_state, to_state, trigger)"
+    " VALUES (:chat, :at, :journey, :product, :from_state, :to_state, :trigger)"
+)
+PROCESSED = "SELECT outcome FROM processed_updates WHERE update_id = :update"
+INSERT_PROCESSED = (
+    "INSERT INTO processed_updates (update_id, at, outcome) VALUES (:update, :at, :outcome)"
+)
+
+
+class Raw:
+    """The DBAPI connection under a SQLAlchemy connection, with named-parameter SQL."""
+
+    __slots__ = ("_dbapi", "_pg", "_sql")
+    _translated: dict[str, str] = {}
+
+    def __init__(self, conn: Connection) -> None:
+        self._dbapi: Any = conn.connection.driver_connection
+        self._pg = conn.dialect.name == "postgresql"
+
+    def sql(self, sql: str) -> str:
+        if not self._pg:
+            return sql
+        done = self._translated.get(sql)
+        if done is None:
+            done = self._translated[sql] = postgres_sql(sql)
+        return done
+
+    def time(self, value: datetime | None) -> Any:
+        return value if self._pg else sqlite_time(value)
+
+    def one(self, sql: str, params: dict[str, Any]) -> Sequence[Any] | None:
+        row: Sequence[Any] | None = self._dbapi.execute(self.sql(sql), params).fetchone()
+        return row
+
+    def run(self, sql: str, params: dict[str, Any]) -> int:
+        return int(self._dbapi.execute(self.sql(sql), params).rowcount)
+
+    def many(self, sql: str, rows: Iterable[dict[str, Any]]) -> None:
+        if self._pg:
+            with self._dbapi.cursor() as cursor:
+                cursor.executemany(self.sql(sql), list(rows))
+        else:
+            self._dbapi.executemany(sql, rows)
+
+
+class TurnStore:
+    """Load a chat's conversation and save a turn, on the turn's connection."""
+
+    def load(self, conn: Connection, chat_id: str) -> StoredConversation | None:
+        row = Raw(conn).one(LOAD, {"chat": chat_id})
+        if row is None:
+            return None
+        state, version, slots, account_id, turn, updated_at, expires_at = row
+        return StoredConversation(
+            chat_id=chat_id,
+            state=state,
+            state_version=version,
+            slots=json.loads(slots),
+            account_id=account_id,
+            turn=turn,
+            updated_at=read_time(updated_at),
+            expires_at=read_time(expires_at),
+        )
+
+    def processed(self, conn: Connection, update_id: int) -> dict[str, Any] | None:
+        """The recorded outcome of an update whose turn was saved; None if it was not."""
+        row = Raw(conn).one(PROCESSED, {"update": update_id})
+        if row is None:
+            return None
+        return dict(json.loads(row[0])) if row[0] else {}
+
+    def save(self, conn: Connection, records: TurnRecords) -> int | None:
+        """Write one turn; returns the id of a ticket opened by it, if any."""
+        raw = Raw(conn)
+        self._conversation(raw, records.conversation)
+        chat = records.conversation.chat_id
+        if records.transcript:
+            raw.many(INSERT_TRANSCRIPT, (_event(raw, e) for e in records.transcript))
+        if records.flow:
+            raw.many(INSERT_FLOW, (_flow(raw, f) for f in records.flow))
+        if records.close_tickets is not None:
+            conn.execute(
+                update(tickets)
+                .where(tickets.c.chat_id == chat, tickets.c.status == TicketStatus.OPEN.value)
+                .values(status=records.close_status.value, closed_at=records.close_tickets)
+            )
+        ticket_id = None
+        if records.ticket is not None:
+            values = {name: getattr(records.ticket, name) for name in records.ticket.__slots__}
+            result = conn.execute(insert(tickets).values(status=TicketStatus.OPEN.value, **values))
+            ticket_id = int(result.inserted_primary_key[0])
+        if records.processed is not None:
+            update_id, outcome = records.processed
+            params = {
+                "update": update_id,
+                "at": raw.time(records.conversation.updated_at),
+                "outcome": json.dumps(outcome | {"ticket_id": ticket_id}, ensure_ascii=False),
+            }
+            try:
+                raw.run(INSERT_PROCESSED, params)
+            except Exception as exc:  # another worker saved this very update meanwhile
+                if _is_integrity(exc):
+                    raise ConcurrentUpdate(chat) from exc
+                raise
+        return ticket_id
+
+    def _conversation(self, raw: Raw, c: StoredConversation) -> None:
+        params = {
+            "chat": c.chat_id,
+            "state": c.state,
+            "version": c.state_version,
+            "slots": json.dumps(c.slots, separators=(",", ":"), ensure_ascii=False),
+            "account": c.account_id,
+            "turn": c.turn + 1,
+            "updated": raw.time(c.updated_at),
+            "expires": raw.time(c.expires_at),
+        }
+        if c.turn == 0:
+            try:
+                raw.run(INSERT_CONVERSATION, params)
+            except Exception as exc:
+                if _is_integrity(exc):
+                    raise ConcurrentUpdate(c.chat_id) from exc
+                raise
+        elif raw.run(UPDATE_CONVERSATION, params | {"old_turn": c.turn}) != 1:
+            raise ConcurrentUpdate(c.chat_id)
+        c.turn += 1
+
+
+def _event(raw: Raw, e: TranscriptEvent) -> dict[str, Any]:
+    return {
+        "chat": e.chat_id,
+        "at": raw.time(e.at),
+        "who": str(e.who),
+        "kind": str(e.kind),
+        "text": e.text,
+        "button": e.button,
+        "state": e.state,
+    }
+
+
+def _flow(raw: Raw, f: FlowRecord) -> dict[str, Any]:
+    return {
+        "chat": f.chat_id,
+        "at": raw.time(f.at),
+        "journey": f.journey,
+        "product": f.product,
+        "from_state": f.from_state,
+        "to_state": f.to_state,
+        "trigger": f.trigger,
+    }
+
+
+def _is_integrity(exc: Exception) -> bool:
+    """A uniqueness violation from either driver (they raise their own exception types)."""
+    import sqlite3
+
+    import psycopg
+
+    return isinstance(exc, sqlite3.IntegrityError | psycopg.errors.IntegrityError | IntegrityError)
