@@ -1,6 +1,6 @@
 """Telegram without the network, sized for benchmarks: a lenient Bot API and update builders.
 
-``bot.handlers.testing.FakeTelegram`` keeps every message and call, which is right for tests and
+``bot.testing.telegram.FakeTelegram`` keeps every message and call, which is right for tests and
 wrong here (memory and look-ups that grow with the run). ``BenchApi`` keeps only, per chat, the
 newest message showing a keyboard (what a customer can press), counts calls per method, and
 answers in JSON bytes as the Bot API does. Parameters are JSON-encoded as a real transport would.
@@ -124,6 +124,7 @@ class BenchApi(BaseRequest):
         message["edit_date"] = NOW
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+            self.keyboards[chat_id] = message  # the screen is this message now
         return message
 
     @staticmethod

@@ -1,11 +1,11 @@
 """What is measured: our bot on the production code path, the floor, and the peer.
 
-- ``ours``: ``bot.bootstrap.build`` + ``bot.channels.telegram.build_application`` (the
-  Application of ``aspel-bot run``: per-chat update order, rate limiter, the handlers of
-  ``bot.handlers``) over a ``BenchApi``. State is durable after every update; e-mails go to the
-  outbox table in the same transactions. The rate limiter is built as in the tests (it retries
-  flood waits but does not throttle: a benchmark is a burst).
-- ``floor``: the same Application settings with one handler that only replies.
+- ``ours``: ``bot.bootstrap.build`` + ``bot.channels.telegram.app.build_telegram`` (the
+  Application of ``aspel-bot run``: per-chat update order, the handlers of ``bot.handlers``, the
+  reply sender) over a ``BenchApi``. Every turn is one durable transaction (state, transcript,
+  flow, the replies as deliveries, e-mails in the outbox); the sender marks replies sent. The
+  sender does not pace (a benchmark is a burst).
+- ``floor``: PTB alone: the same per-chat update order with one handler that only replies.
 - ``peer``: ``bench.peers.conversation_bot``; durable, or with PicklePersistence's defaults.
 """
 
@@ -17,7 +17,6 @@ from pathlib import Path
 
 from telegram import Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -29,14 +28,11 @@ from bench.driver import Target
 from bench.peers.conversation_bot import PeerStore, build_peer
 from bench.telegram import TOKEN, BenchApi
 from bot.bootstrap import build
-from bot.channels.telegram import CONCURRENT_UPDATES, RETRIES_ON_FLOOD, build_application
+from bot.channels.telegram.app import CONCURRENT_UPDATES, build_telegram
+from bot.channels.telegram.sender import SenderOptions
 from bot.domain.ports import PasswordHasher
 from bot.handlers.ordering import PerChatUpdateProcessor
 from bot.settings import Settings
-
-
-def _limiter() -> AIORateLimiter:
-    return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=RETRIES_ON_FLOOD)
 
 
 async def _started(application: Application) -> None:
@@ -50,16 +46,16 @@ async def ours(url: str, hasher: PasswordHasher) -> Target:
     settings = Settings(database_url=url, outbox_dir=outbox, telegram_bot_token=None)
     app = await build(settings, hasher=hasher, migrate=False)
     api = BenchApi()
-    application = build_application(
-        app, token=TOKEN, request=api, rate_limiter=_limiter(), relay=False
+    telegram = build_telegram(
+        app, token=TOKEN, request=api, sender_options=SenderOptions(rate=10**9, group_rate=10**9)
     )
-    await _started(application)
+    await telegram.start()
 
     async def close() -> None:
-        await application.shutdown()
+        await telegram.stop()
         await app.aclose()
 
-    target = Target(application, api, close=close)
+    target = Target(telegram.application, api, close=close)
     target.watch_errors()
     return target
 
@@ -78,7 +74,6 @@ async def floor() -> Target:
         .request(api)
         .get_updates_request(api)
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-        .rate_limiter(_limiter())
         .build()
     )
     application.add_handler(TypeHandler(Update, _only_reply))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.conversation.engine import Engine
+from bot.conversation.engine import Engine, EngineOptions
 from bot.domain.catalogue import default_catalogue
 from bot.domain.passwords import Argon2Hasher, PasswordPool
 from bot.domain.portal import Portal
@@ -75,14 +75,14 @@ async def build(
     hasher = hasher or hasher_from(settings)
     passwords = PasswordPool(hasher)
     portal = Portal(lambda: SqlUnitOfWork(db), t, clock, default_catalogue())
-    engine = Engine(
-        db=db,
-        portal=portal,
-        passwords=passwords,
-        translate=t,
-        clock=clock,
+    options = EngineOptions(
         idle_timeout=timedelta(minutes=settings.idle_timeout_minutes),
         hours=BusinessHours.parse(settings.business_hours, settings.timezone),
+        support=settings.support_chat_id is not None,
+        reminder_after=timedelta(minutes=settings.handoff_reminder_minutes),
+    )
+    engine = Engine(
+        db=db, portal=portal, passwords=passwords, translate=t, clock=clock, options=options
     )
     relay = OutboxRelay(db, transport_from_settings(settings), clock)
     return App(settings, db, t, portal, engine, relay, hasher, passwords, clock)

@@ -1,8 +1,9 @@
 """The one command line: ``aspel-bot <subcommand>``.
 
-Subcommands live beside the code they drive; each module listed in ``COMMAND_MODULES`` exposes
-a click command (or group) named ``command``. Imports are lazy so that ``aspel-bot --help``
-stays fast and a subcommand pays only for what it uses.
+Subcommands live beside the code they drive; each entry of ``COMMAND_MODULES`` names a module
+and the click command (or group) in it (``command`` unless ``module:name`` says otherwise).
+Imports are lazy so that ``aspel-bot --help`` stays fast and a subcommand pays only for what it
+uses.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ COMMAND_MODULES: dict[str, str] = {
     "demo": "bot.demo",
     "relay": "bot.mail_relay",
     "chat": "bot.channels.terminal",
-    "run": "bot.channels.telegram",
+    "run": "bot.channels.telegram.run",
     "serve": "bot.server.serve",
     "diagram": "bot.diagram",
     "report": "bot.report",
@@ -26,6 +27,9 @@ COMMAND_MODULES: dict[str, str] = {
     "transcript": "bot.handoff.transcript",
     "script-from-transcript": "bot.handoff.scripting",
     "understand": "bot.nlu.cli",
+    "deliveries": "bot.runtime.admin:deliveries_command",
+    "inbox": "bot.runtime.admin:inbox_command",
+    "keys": "bot.runtime.admin:keys_command",
 }
 
 
@@ -34,10 +38,11 @@ class LazyGroup(click.Group):
         return sorted(COMMAND_MODULES)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = COMMAND_MODULES.get(cmd_name)
-        if module is None:
+        target = COMMAND_MODULES.get(cmd_name)
+        if target is None:
             return None
-        return importlib.import_module(module).command  # type: ignore[no-any-return]
+        module, _, name = target.partition(":")
+        return getattr(importlib.import_module(module), name or "command")  # type: ignore[no-any-return]
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,9 +1,11 @@
 """Delivering the outbox: use cases write e-mails to the ``outbox`` table, this sends them.
 
 The relay claims due rows with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's
-``BEGIN IMMEDIATE`` serialises claimers), sends each, and marks it sent. A failed send keeps the
-row, counts the attempt, stores the error and retries later with capped exponential backoff and
-jitter. Message-IDs derive from the idempotency key, so a replay after a crash is recognisable.
+``BEGIN IMMEDIATE`` serialises claimers), sends each, and marks it sent, clearing its body (a
+reset code or a CDA does not stay at rest; who, what kind and when stay for support). A failed
+send keeps the row, counts the attempt, stores the error and retries later with capped
+exponential backoff and jitter. Message-IDs derive from the idempotency key, so a replay after
+a crash is recognisable.
 """
 
 from __future__ import annotations
@@ -151,19 +153,19 @@ class OutboxRelay:
         self._clock = clock
         self._batch_size = batch_size
         self._random = random_unit
-        self._lease = lease
+        self.lease = lease
 
     async def run_once(self) -> int:
         """Sends what is due; returns how many were sent."""
         sent = 0
         claimed_at = self._clock()
         for row_id, mail in await self._claim():
-            if self._clock() >= claimed_at + self._lease * LEASE_USABLE:
+            if self._clock() >= claimed_at + self.lease * LEASE_USABLE:
                 break  # the rest may be claimed by another relay soon: leave them to it
             try:
                 await self._transport.send(mail)
             except Exception as exc:  # any transport failure: keep the row, retry later
-                log.warning("outbox %s: send failed: %r", mail.key, exc)
+                log.warning("outbox %s: send failed: %s", mail.key, type(exc).__name__)
                 await self._failed(row_id, exc)
             else:
                 sent += await self._mark_sent(row_id)
@@ -197,7 +199,7 @@ class OutboxRelay:
         rows = conn.execute(query).all()
         if rows:
             claimed = update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
-            conn.execute(claimed.values(claimed_until=now + self._lease))
+            conn.execute(claimed.values(claimed_until=now + self.lease))
         return [
             (r.id, Mail(r.idempotency_key, r.to_addr, r.subject, r.body, r.created_at))
             for r in rows
@@ -208,8 +210,9 @@ class OutboxRelay:
 
     @staticmethod
     def _mark_row_sent(row_id: int, now: datetime, conn: Connection) -> int:
+        # The body goes once the mail is out: a reset code or a CDA does not stay at rest.
         statement = update(outbox).where(outbox.c.id == row_id, outbox.c.sent_at.is_(None))
-        result = conn.execute(statement.values(sent_at=now, claimed_until=None))
+        result = conn.execute(statement.values(sent_at=now, claimed_until=None, body=""))
         return int(result.rowcount)
 
     async def _failed(self, row_id: int, exc: Exception) -> None:

@@ -7,6 +7,7 @@ defaults.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -24,6 +25,7 @@ class Settings(BaseSettings):
     support_chat_id: int | None = None
     outbox_dir: Path = Path("outbox")
     idle_timeout_minutes: float = 30.0
+    handoff_reminder_minutes: float = 10.0  # a customer waiting for an advisor is reminded
     business_hours: str = "mon-fri 09:00-18:00"
     timezone: str = "America/Mexico_City"
     log_level: str = "INFO"
@@ -34,6 +36,17 @@ class Settings(BaseSettings):
     argon2_memory_kib: int | None = None
     # threads (each with one connection) running turns on PostgreSQL; SQLite always uses one
     db_threads: int | None = None
+    # the reply sender: how long a reply is retried (429, 5xx, network) before it is parked,
+    # and how many Bot API messages per second the whole bot may send
+    delivery_retry_minutes: float = 15.0
+    send_rate: float = 30.0
+    # Fernet keys that seal stored updates (comma-separated; the first seals). See
+    # bot/storage/sealed.py; unset with SQLite: a key file beside the database.
+    data_keys: SecretStr | None = None
+
+    @property
+    def delivery_retry(self) -> timedelta:
+        return timedelta(minutes=self.delivery_retry_minutes)
 
     def with_database(self, url: str | None) -> Settings:
         """``--database URL`` wins over DATABASE_URL."""

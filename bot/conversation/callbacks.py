@@ -225,17 +225,17 @@ def say_logged_out(event: EventData) -> None:
 
 def say_expired(event: EventData) -> None:
     d: Dialogue = event.model
-    d.say("session-expired")
+    d.say("session-expired", keep=True)
 
 
 def say_help(event: EventData) -> None:
     d: Dialogue = event.model
-    d.say(HELP_KEYS.get(d.state, "help-menu"))
+    d.say(HELP_KEYS.get(d.state, "help-menu"), keep=True)
 
 
 def say_faq(event: EventData) -> None:
     d: Dialogue = event.model
-    d.say(event.kwargs["key"])
+    d.say(event.kwargs["key"], keep=True)
 
 
 def say_greeting(event: EventData) -> None:
@@ -283,18 +283,18 @@ def say_locked(event: EventData) -> None:
     d: Dialogue = event.model
     until: datetime = event.kwargs["until"]
     minutes = max(1, round((until - d.now).total_seconds() / 60))
-    d.say("login-locked", minutes=minutes)
+    d.say("login-locked", keep=True, minutes=minutes)
     offer_advisor(d, "locked", State.LOGIN_PASSWORD)
 
 
 def say_recovery_sent(event: EventData) -> None:
     d: Dialogue = event.model
-    d.say("recovery-sent")
+    d.say("recovery-sent", keep=True)
 
 
 def say_password_reset(event: EventData) -> None:
     d: Dialogue = event.model
-    d.say("reset-done")
+    d.say("reset-done", keep=True)
 
 
 def say_reset_invalid(event: EventData) -> None:
@@ -314,7 +314,7 @@ def say_list_empty(event: EventData) -> None:
         if event.kwargs["modality"] is Modality.SUBSCRIPTION
         else "list-empty-licence"
     )
-    d.say(key)
+    d.say(key, keep=True)
 
 
 def say_already_upgraded(event: EventData) -> None:
@@ -322,6 +322,7 @@ def say_already_upgraded(event: EventData) -> None:
     row = _row(event)
     d.say(
         "upgrade-already-done",
+        keep=True,
         system=row.product_name,
         serial=row.serial,
         new_serial=row.replaced_by or "",
@@ -332,25 +333,25 @@ def say_already_upgraded(event: EventData) -> None:
 def say_newest(event: EventData) -> None:
     d: Dialogue = event.model
     row = _row(event)
-    d.say("upgrade-newest", system=row.product_name, version=row.version)
+    d.say("upgrade-newest", keep=True, system=row.product_name, version=row.version)
 
 
 def say_inactive(event: EventData) -> None:
     d: Dialogue = event.model
-    d.say("upgrade-inactive", serial=_row(event).serial)
+    d.say("upgrade-inactive", keep=True, serial=_row(event).serial)
 
 
 def say_no_upgrade_path(event: EventData) -> None:
     d: Dialogue = event.model
     row = _row(event)
-    d.say("upgrade-no-path", system=row.product_name, version=row.version)
+    d.say("upgrade-no-path", keep=True, system=row.product_name, version=row.version)
 
 
 def say_physical_box(event: EventData) -> None:
     d: Dialogue = event.model
     row = _row(event)
     advisor = kb.rows(kb.advisor(d.t))
-    d.say("cda-physical", buttons=advisor, system=row.product_name)
+    d.say("cda-physical", keep=True, buttons=advisor, system=row.product_name)
     offer_advisor(d, "physical_box", d.state, product=row.product, serial=row.serial)
 
 
@@ -373,6 +374,7 @@ def say_upgraded(event: EventData) -> None:
     key = "upgrade-replayed" if result.already_done else "upgrade-done"
     d.say(
         key,
+        keep=True,
         system=result.product_name,
         old_serial=result.old_serial,
         new_serial=result.new_serial,
@@ -381,19 +383,25 @@ def say_upgraded(event: EventData) -> None:
         email=result.masked_email,
     )
     contact = "next-steps-distributor" if result.distributor else "next-steps-no-distributor"
-    d.say("upgrade-next-steps")
+    d.say("upgrade-next-steps", keep=True)
     d.say(contact, distributor=result.distributor or "")
 
 
 def say_upgrade_refused(event: EventData) -> None:
     d: Dialogue = event.model
-    d.say(REFUSAL_KEYS.get(type(event.kwargs["error"]), "upgrade-refused"))
+    d.say(REFUSAL_KEYS.get(type(event.kwargs["error"]), "upgrade-refused"), keep=True)
 
 
 def say_cda_sent(event: EventData) -> None:
     d: Dialogue = event.model
     result: CdaResendResult = event.kwargs["result"]
-    d.say("cda-sent", system=result.product_name, serial=result.serial, email=result.masked_email)
+    d.say(
+        "cda-sent",
+        keep=True,
+        system=result.product_name,
+        serial=result.serial,
+        email=result.masked_email,
+    )
 
 
 def say_cda_refused(event: EventData) -> None:
@@ -401,9 +409,9 @@ def say_cda_refused(event: EventData) -> None:
     error = event.kwargs["error"]
     if isinstance(error, errors.CdaResendLimited):
         minutes = max(1, round(error.retry_after.total_seconds() / 60))
-        d.say("cda-limited", minutes=minutes)
+        d.say("cda-limited", keep=True, minutes=minutes)
     else:
-        d.say("cda-physical", system=d.slots.get("system", ""))
+        d.say("cda-physical", keep=True, system=d.slots.get("system", ""))
 
 
 def _date(value: Any) -> str:

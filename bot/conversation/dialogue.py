@@ -53,8 +53,17 @@ class Dialogue:
         self.left = (self.slots.get("journey"), self.slots.get("product"))
         return bool(event.trigger(self, **kwargs))
 
-    def say(self, key: str, *, buttons: kb.Rows = (), secret: bool = False, **args: Any) -> None:
-        self.replies.append(Reply(key, self.t(key, **args), buttons, secret))
+    def say(
+        self,
+        key: str,
+        *,
+        buttons: kb.Rows = (),
+        secret: bool = False,
+        keep: bool = False,
+        **args: Any,
+    ) -> None:
+        """Add a reply; ``keep``: a result the customer keeps on screen (never edited away)."""
+        self.replies.append(Reply(key, self.t(key, **args), buttons, secret, keep))
 
     def prompt(self) -> None:
         """Show the current step's question and its buttons (again)."""

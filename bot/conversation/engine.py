@@ -1,12 +1,18 @@
 """The channel-agnostic engine: ``await engine.handle(Inbound(...)) -> Outcome``.
 
 A turn is one unit of work in one transaction, run in one hop on a database thread
-(``Database.write``): load the chat's conversation, restore a ``Dialogue``, turn the input into
-a trigger (``Steps``, which call the account domain on the same connection), fire it on the
-shared machine, and write state, transcript, flow events and tickets. A turn that meets a
-password is suspended before it writes anything: the password pool verifies (or hashes) it off
-the event loop and off the database thread, and the turn runs again with the verdict. Events of
-one chat are handled one at a time (a lock per chat); different chats run concurrently.
+(``Database.write``): mark the inbox row done (when the update came from the inbox), load the
+chat's conversation, restore a ``Dialogue``, turn the input into a trigger (``Steps``, which call
+the account domain on the same connection), fire it on the shared machine, and write state,
+transcript, flow events, tickets and the turn's replies as deliveries
+(``bot.conversation.delivery``), all or nothing. A turn that meets a password is suspended
+before it writes anything: the password pool verifies (or hashes) it off the event loop and off
+the database thread, and the turn runs again with the verdict. Events of one chat are handled
+one at a time (a lock per chat); different chats run concurrently.
+
+Besides customer events, turns of the same shape: an advisor's words and hand-back, the
+inactivity expiry, the advisor-queue reminder, and the apology for an update whose turn kept
+failing (``apologise``).
 """
 
 from __future__ import annotations
@@ -14,13 +20,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from weakref import WeakValueDictionary
 
 from sqlalchemy import Connection
 
-from bot.conversation import redaction, replay
+from bot.conversation import delivery, redaction
 from bot.conversation.dialogue import Dialogue, Translate
 from bot.conversation.messages import Inbound, Outcome, Reply
 from bot.conversation.records import (
@@ -35,12 +42,12 @@ from bot.conversation.records import (
 )
 from bot.conversation.state_versions import STATE_VERSION, restore_state
 from bot.conversation.steps import Step, Steps, Suspend, Turn, command_of
-from bot.domain.passwords import PasswordPool
+from bot.domain.passwords import PasswordPool, Verdict
 from bot.domain.portal import Portal
 from bot.fsm import MENU_LIKE, State
 from bot.handoff.hours import BusinessHours
 from bot.storage.db import Database
-from bot.storage.turns import TurnStore
+from bot.storage.turns import TurnStore, park_update, schedule
 from bot.storage.unit_of_work import TurnUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -50,7 +57,22 @@ TRANSCRIPT_TEXT = 2000  # what a transcript keeps of one customer message
 MISSES_BEFORE_ADVISOR = 3
 CLOSE_COMMAND = "/cerrar"  # what the advisor typed to hand the customer back, as transcribed
 EXPIRED = "inactivity"  # what the transcript says of a session closed by its stored deadline
+REMINDED = "reminder"
+APOLOGISED = "failed"
 SUSPENSIONS = 2  # password work a turn may ask for before it must be done
+ACK_EVERY = timedelta(minutes=5)  # at most one "noted" per this while waiting for an advisor
+HANDOFF_REMINDER = "handoff_reminder"  # the timer of a queued customer
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    idle_timeout: timedelta = timedelta(minutes=30)
+    hours: BusinessHours | None = None
+    support: bool = False  # an advisors' group exists: tickets and queued words go there
+    reminder_after: timedelta = timedelta(minutes=10)  # a queued customer is reminded after
+    # Chats whose replies are written as deliveries (the reply sender sends them); the others
+    # (the terminal) take them from the outcome.
+    durable: Callable[[str], bool] = field(default=lambda chat: chat.startswith("tg:"))
 
 
 class Engine:
@@ -62,8 +84,7 @@ class Engine:
         passwords: PasswordPool,
         translate: Translate,
         clock: Callable[[], datetime],
-        idle_timeout: timedelta,
-        hours: BusinessHours | None = None,
+        options: EngineOptions = EngineOptions(),
     ) -> None:
         self.db = db
         self.turns = TurnStore()
@@ -72,16 +93,11 @@ class Engine:
         self.steps = Steps()
         self.t = translate
         self.clock = clock
-        self.idle_timeout = idle_timeout
-        self.hours = hours
+        self.options = options
+        self.idle_timeout = options.idle_timeout
+        self.hours = options.hours
         self.marker = translate("transcript-hidden-password")  # stands for a hidden password
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
-        # Errors ``handle`` lets through instead of apologising: a channel that will retry the
-        # event (the webhook server's inbox) sets the transient storage errors here.
-        self.passthrough: tuple[type[Exception], ...] = ()
-        # Record each event's update id with its turn, and replay the turn if the event comes
-        # again: for a channel that may run an event twice (the webhook server's inbox).
-        self.record_updates = False
 
     def _lock(self, chat_id: str) -> asyncio.Lock:
         lock = self._locks.get(chat_id)
@@ -97,12 +113,13 @@ class Engine:
         async with self._lock(inbound.chat_id):
             try:
                 return await self._run(inbound)
-            except self.passthrough:
-                raise
             except Exception:
-                # Nothing was saved: the conversation stays at the step it was.
+                # Nothing was saved: the conversation stays at the step it was. An inbox update
+                # is tried again by the processor, which apologises when it gives up.
+                if inbound.from_inbox:
+                    raise
                 log.exception("event for %s failed", inbound.chat_id)
-                return Outcome([Reply("internal-error", self.t("internal-error"))])
+                return await self._apologise(inbound.chat_id, None, None)
 
     async def advisor_says(self, chat_id: str, text: str) -> Outcome:
         """An advisor's message for a customer in handoff; no replies if the chat is not there."""
@@ -121,9 +138,31 @@ class Engine:
         async with self._lock(chat_id):
             return await self.db.write(partial(self._expire_turn, chat_id))
 
+    async def remind(self, chat_id: str) -> Outcome:
+        """The advisor-queue reminder: to the customer and the desk, if still waiting."""
+        async with self._lock(chat_id):
+            return await self.db.write(partial(self._remind_turn, chat_id))
+
+    async def apologise(
+        self, chat_id: str, update_id: int | None, reason: str, attempts: int = 1
+    ) -> Outcome:
+        """An update whose turn kept failing: park it, apologise, show the step again."""
+        async with self._lock(chat_id):
+            return await self._apologise(chat_id, update_id, reason, attempts)
+
+    async def _apologise(
+        self, chat_id: str, update_id: int | None, reason: str | None, attempts: int = 1
+    ) -> Outcome:
+        try:
+            work = partial(self._apology_turn, chat_id, update_id, reason, attempts)
+            return await self.db.write(work)
+        except Exception:
+            log.exception("apology for %s failed", chat_id)
+            return Outcome([Reply("internal-error", self.t("internal-error"))])
+
     async def _run(self, inbound: Inbound) -> Outcome:
         suspended: Suspend | None = None
-        verdict = None
+        verdict: Verdict | None = None
         for _ in range(SUSPENSIONS + 1):
             try:
                 return await self.db.write(partial(self._turn, inbound, suspended, verdict))
@@ -135,28 +174,26 @@ class Engine:
     # --- turns (on a database thread, inside the transaction) ---------------------------
 
     def _turn(
-        self, inbound: Inbound, suspended: Suspend | None, verdict: object, conn: Connection
+        self,
+        inbound: Inbound,
+        suspended: Suspend | None,
+        verdict: Verdict | None,
+        conn: Connection,
     ) -> Outcome:
-        update_id = inbound.update_id if self.record_updates else None
-        if update_id is not None:  # a re-run of a saved turn: say it again, do nothing
-            done = self.turns.processed(conn, update_id)
-            if done is not None:
-                return replay.replayed(done)
         now = self.clock()
-        stored = self.turns.load(conn, inbound.chat_id) or StoredConversation(
-            inbound.chat_id, State.MENU.value
-        )
-        state = restore_state(stored.state, stored.state_version)
-        d = Dialogue(state, stored.slots, stored.account_id, self.t, now)
-        turn = Turn(self.portal.within(TurnUnitOfWork(conn)), inbound.chat_id, suspended)
-        turn.verdict = verdict  # type: ignore[assignment]
+        if inbound.from_inbox and inbound.update_id is not None:
+            if not self.turns.finish_update(conn, inbound.update_id, now):
+                return Outcome(duplicate=True)  # another run of this update was saved
+        stored = self._load(conn, inbound.chat_id)
+        d = self._dialogue(stored, now)
+        turn = Turn(self.portal.within(TurnUnitOfWork(conn)), inbound.chat_id, suspended, verdict)
         before = d.state
         said = self._inbound_event(d, inbound, now)  # before the turn replaces what was offered
-        outcome = Outcome()
+        outcome = Outcome(screen=(stored.screen_message_id, stored.screen_sticky))
         if self._idle(stored, d, now):
             d.fire("expire")
         else:
-            self._react(d, inbound, turn, outcome)
+            self._react(d, inbound, turn, outcome, stored)
         if d.slots.get("misses", 0) >= MISSES_BEFORE_ADVISOR and d.state is not State.HANDOFF:
             d.fire("advisor", reason="stuck")
         if d.handoff_reason:
@@ -170,14 +207,29 @@ class Engine:
         outcome.delete_inbound = media_at_secret_step or redaction.is_secret_turn(
             before, inbound.text or "", _is_typed(inbound)
         )
-        records = self._records(stored, d, said, now)
-        if update_id is not None:
-            records.processed = (update_id, replay.stored(outcome))
-        outcome.ticket_id = self.turns.save(conn, records)
+        plan = delivery.for_turn(inbound, outcome, said.text if said.kind is Kind.BUTTON else None)
+        if outcome.relay_to_advisor is not None and self.options.support:
+            plan.add("relay", text=outcome.relay_to_advisor)
+        saved = self.turns.save(conn, self._records(stored, d, [said], now))
+        outcome.ticket_id = saved.ticket_id
+        if saved.ticket_id is not None:
+            schedule(conn, HANDOFF_REMINDER, inbound.chat_id, now + self.options.reminder_after)
+        self._support_ops(plan, saved.ticket_id, saved.closed, d)
+        self._deliver(conn, plan, saved.turn, outcome)
         return outcome
 
-    def _react(self, d: Dialogue, inbound: Inbound, turn: Turn, outcome: Outcome) -> None:
+    def _react(
+        self,
+        d: Dialogue,
+        inbound: Inbound,
+        turn: Turn,
+        outcome: Outcome,
+        stored: StoredConversation,
+    ) -> None:
         step: Step | None
+        if inbound.edited:
+            d.say("message-edited")
+            return
         if inbound.button is not None:
             step = self._pressed(d, inbound.button, turn)
         elif inbound.text is None or not inbound.text.strip():
@@ -185,7 +237,7 @@ class Engine:
         elif len(inbound.text) > MAX_TEXT:
             step = Step("unrecognized", {"key": "message-too-long"})
         elif d.state is State.HANDOFF and command_of(inbound.text) is None:
-            outcome.relay_to_advisor = inbound.text
+            self._queued_words(d, inbound.text, outcome)
             return
         else:
             step = self.steps.on_text(d, inbound.text, turn)
@@ -195,6 +247,15 @@ class Engine:
             "hint_product" in d.slots or "hint_serial" in d.slots
         ):
             self.steps.follow_hints(d, turn)
+
+    def _queued_words(self, d: Dialogue, text: str, outcome: Outcome) -> None:
+        """What a customer writes while waiting lands in the ticket (the transcript, and the
+        advisors' group); a short acknowledgement at most every few minutes."""
+        outcome.relay_to_advisor = redaction.customer_text(text, State.HANDOFF, self.marker)
+        last = d.slots.get("noted_at")
+        if last is None or d.now - datetime.fromisoformat(last) >= ACK_EVERY:
+            d.slots["noted_at"] = d.now.isoformat()
+            d.say("handoff-noted")
 
     def _pressed(self, d: Dialogue, data: str, turn: Turn) -> Step | None:
         if data not in {offered[0] for offered in d.slots.get("offered", [])}:
@@ -208,13 +269,66 @@ class Engine:
         stored = self.turns.load(conn, chat_id)
         if stored is None or stored.expires_at is None or stored.expires_at > now:
             return Outcome(state=stored.state if stored else "")
-        state = restore_state(stored.state, stored.state_version)
-        d = Dialogue(state, stored.slots, stored.account_id, self.t, now)
+        d = self._dialogue(stored, now)
         d.fire("expire")
+        return self._system_turn(conn, stored, d, EXPIRED, now)
+
+    def _remind_turn(self, chat_id: str, conn: Connection) -> Outcome:
+        now = self.clock()
+        stored = self.turns.load(conn, chat_id)
+        if stored is None or restore_state(stored.state, stored.state_version) is not State.HANDOFF:
+            return Outcome(state=stored.state if stored else "")
+        if self.hours is not None and not self.hours.is_open(now):
+            return Outcome(state=State.HANDOFF.value)
+        d = self._dialogue(stored, now)
+        d.say("handoff-reminder")
+        outcome = self._system_turn(conn, stored, d, REMINDED, now)
+        return outcome
+
+    def _apology_turn(
+        self,
+        chat_id: str,
+        update_id: int | None,
+        reason: str | None,
+        attempts: int,
+        conn: Connection,
+    ) -> Outcome:
+        now = self.clock()
+        if update_id is not None:  # a dead letter, kept sealed for support
+            park_update(conn, update_id, reason or "", attempts, now)
+            self.turns.finish_update(conn, update_id, now, result="failed")
+        stored = self._load(conn, chat_id)
+        d = self._dialogue(stored, now)
+        d.say("internal-error")
+        d.prompt()
+        outcome = self._system_turn(conn, stored, d, APOLOGISED, now)
+        outcome.delete_inbound = False
+        return outcome
+
+    def _system_turn(
+        self,
+        conn: Connection,
+        stored: StoredConversation,
+        d: Dialogue,
+        what: str,
+        now: datetime,
+    ) -> Outcome:
+        """A turn no customer message started: said in the chat as a new message."""
         self._remember_offered(d)
-        said = TranscriptEvent(chat_id, now, Who.SYSTEM, Kind.COMMAND, EXPIRED, None, state.value)
-        self.turns.save(conn, self._records(stored, d, said, now))
-        return Outcome(replies=d.replies, state=d.state.value)
+        said = TranscriptEvent(
+            stored.chat_id, now, Who.SYSTEM, Kind.COMMAND, what, None, d.state.value
+        )
+        outcome = Outcome(replies=d.replies, state=d.state.value)
+        outcome.screen = (stored.screen_message_id, stored.screen_sticky)
+        plan = delivery.Plan(stored.chat_id)
+        if d.replies:
+            plan.add("screen", **delivery.screen(d.replies))
+        if what == REMINDED and self.options.support:
+            plan.add("remind")
+        saved = self.turns.save(conn, self._records(stored, d, [said], now))
+        self._support_ops(plan, saved.ticket_id, saved.closed, d)
+        self._deliver(conn, plan, saved.turn, outcome)
+        return outcome
 
     def _advisor_turn(
         self, chat_id: str, text: str, trigger: str | None, conn: Connection
@@ -223,14 +337,18 @@ class Engine:
         stored = self.turns.load(conn, chat_id)
         if stored is None or restore_state(stored.state, stored.state_version) is not State.HANDOFF:
             return Outcome(state=stored.state if stored else "")
-        d = Dialogue(State.HANDOFF, stored.slots, stored.account_id, self.t, now)
-        if trigger is None:  # the advisor's words reach the customer, not as the bot's
-            d.say("handoff-advisor-says", text=text)
-            replies, d.replies = d.replies, []
+        d = self._dialogue(stored, now)
+        plan = delivery.Plan(chat_id)
+        outcome = Outcome(state=State.HANDOFF.value)
+        if trigger is None:  # the advisor's words reach the customer, as written
+            words = f"{self.t('handoff-advisor-says')}\n{text}"
+            outcome.replies = [Reply("handoff-advisor-says", words)]
+            plan.add("send", text=words)
         else:
             d.fire(trigger)
             self._remember_offered(d)
-            replies = d.replies
+            outcome.replies, outcome.state = d.replies, d.state.value
+            plan.add("screen", **delivery.screen(d.replies))
         said = TranscriptEvent(
             chat_id,
             now,
@@ -240,17 +358,50 @@ class Engine:
             None,
             State.HANDOFF.value,
         )
-        self.turns.save(conn, self._records(stored, d, said, now))
-        return Outcome(replies=replies, state=d.state.value)
+        saved = self.turns.save(conn, self._records(stored, d, [said], now))
+        for ticket_id in saved.closed:
+            plan.add("send", to=delivery.SUPPORT, ticket=ticket_id, key="ticket-closed")
+        self._deliver(conn, plan, saved.turn, outcome)
+        return outcome
 
     # --- what a turn writes ---------------------------------------------------------------
+
+    def _load(self, conn: Connection, chat_id: str) -> StoredConversation:
+        return self.turns.load(conn, chat_id) or StoredConversation(chat_id, State.MENU.value)
+
+    def _dialogue(self, stored: StoredConversation, now: datetime) -> Dialogue:
+        state = restore_state(stored.state, stored.state_version)
+        return Dialogue(state, stored.slots, stored.account_id, self.t, now)
+
+    def _support_ops(
+        self, plan: delivery.Plan, opened: int | None, closed: list[int], d: Dialogue
+    ) -> None:
+        if not self.options.support:
+            return
+        if opened is not None:
+            plan.add("ticket", ticket=opened)
+        if d.handoff_closed == TicketStatus.LEFT:
+            for ticket_id in closed:
+                plan.add("send", to=delivery.SUPPORT, ticket=ticket_id, key="ticket-customer-left")
+
+    def _deliver(self, conn: Connection, plan: delivery.Plan, turn: int, outcome: Outcome) -> None:
+        if not self.options.durable(plan.chat_id):
+            return
+        outcome.deliveries = plan.numbered(turn)
+        self.turns.save_deliveries(conn, outcome.deliveries, self.clock())
 
     def _tell_opening(self, d: Dialogue, now: datetime) -> None:
         """Outside business hours, say when an advisor will answer."""
         if self.hours is None or self.hours.is_open(now):
             return
         opening = self.hours.next_opening(now)
-        d.say("handoff-after-hours", when=opening.when, weekday=opening.weekday, time=opening.time)
+        d.say(
+            "handoff-after-hours",
+            keep=True,
+            when=opening.when,
+            weekday=opening.weekday,
+            time=opening.time,
+        )
 
     def _idle(self, stored: StoredConversation, d: Dialogue, now: datetime) -> bool:
         if stored.updated_at is None or d.state is State.HANDOFF:
@@ -265,7 +416,11 @@ class Engine:
             d.slots["offered"] = offered
 
     def _records(
-        self, stored: StoredConversation, d: Dialogue, said: TranscriptEvent, now: datetime
+        self,
+        stored: StoredConversation,
+        d: Dialogue,
+        said: list[TranscriptEvent],
+        now: datetime,
     ) -> TurnRecords:
         chat = stored.chat_id
         active = d.account_id is not None or d.state not in MENU_LIKE
@@ -280,7 +435,7 @@ class Engine:
             expires_at=now + self.idle_timeout if active and d.state is not State.HANDOFF else None,
         )
         state = d.state.value
-        transcript = [said] + [
+        transcript = said + [
             TranscriptEvent(
                 chat, now, Who.BOT, Kind.TEXT, redaction.staff_text(r.text), None, state
             )
@@ -301,21 +456,20 @@ class Engine:
 
     def _inbound_event(self, d: Dialogue, inbound: Inbound, now: datetime) -> TranscriptEvent:
         before = d.state.value
+        chat = inbound.chat_id
         if inbound.button is not None:
             labels = dict(d.slots.get("offered", []))
             label = labels.get(inbound.button, "")
             return TranscriptEvent(
-                inbound.chat_id, now, Who.CUSTOMER, Kind.BUTTON, label, inbound.button[:64], before
+                chat, now, Who.CUSTOMER, Kind.BUTTON, label, inbound.button[:64], before
             )
         text = inbound.text or ""
         if redaction.is_secret_turn(d.state, text, _is_typed(inbound)):
             # never the password or code itself
-            return TranscriptEvent(
-                inbound.chat_id, now, Who.CUSTOMER, Kind.SECRET, "", None, before
-            )
+            return TranscriptEvent(chat, now, Who.CUSTOMER, Kind.SECRET, "", None, before)
         kind = Kind.COMMAND if command_of(text) is not None else Kind.TEXT
         shown = redaction.customer_text(text[:TRANSCRIPT_TEXT], d.state, self.marker)
-        return TranscriptEvent(inbound.chat_id, now, Who.CUSTOMER, kind, shown, None, before)
+        return TranscriptEvent(chat, now, Who.CUSTOMER, kind, shown, None, before)
 
     @staticmethod
     def _ticket(d: Dialogue, chat: str, now: datetime) -> NewTicket:

@@ -96,6 +96,10 @@ class StoredConversation:
     turn: int = 0
     updated_at: datetime | None = None
     expires_at: datetime | None = None
+    # the screen as the reply sender last left it: the live keyboard's message, and whether
+    # that message holds a result (never written by a turn; see bot.storage.schema)
+    screen_message_id: int | None = None
+    screen_sticky: bool = False
 
 
 @dataclass(slots=True)
@@ -108,6 +112,10 @@ class TurnRecords:
     ticket: NewTicket | None = None
     close_tickets: datetime | None = None  # close the chat's open ticket at this time
     close_status: TicketStatus = TicketStatus.CLOSED
-    # (update id, the turn's outcome as JSON-able data): recorded in the same transaction, so
-    # a re-run of the update finds the turn instead of acting twice
-    processed: tuple[int, dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    turn: int  # the conversation's turn number after this turn
+    ticket_id: int | None  # the ticket it opened
+    closed: list[int]  # the tickets it closed

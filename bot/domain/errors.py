@@ -1,23 +1,23 @@
 """Typed domain errors. Use cases raise these; channels map each class to a message key.
 
-    DomainError
-    ├── AuthError
-    │   ├── InvalidCredentials        generic: wrong user or wrong password, never which
-    │   ├── AccountLocked             too many failures; carries ``until``
-    │   ├── AccountNotFound           no account with that id (a stale session)
-    │   ├── InvalidResetToken         password-reset token unknown, used or expired
-    │   └── WeakPassword              new password refused (too short)
-    ├── SerialError
-    │   ├── MalformedSerial           does not fit the serial model
-    │   └── SerialNotFound            unknown, or not the caller's (indistinguishable on purpose)
-    ├── UpgradeRefused
-    │   ├── LicenceNeedsPurchase      a licence moves to a new version by purchase
-    │   ├── AlreadyNewestVersion      nothing newer in the catalogue
-    │   ├── NoUpgradePath             the catalogue knows no path from this version
-    │   └── SerialNotActive           inactive serial: nothing to upgrade
-    └── CdaRefused
-        ├── PhysicalPurchaseCda       boxed purchase: CDA only on the printed certificate
-        └── CdaResendLimited          too many resends for this serial; carries ``retry_after``
+DomainError
+├── AuthError
+│   ├── InvalidCredentials        generic: wrong user or wrong password, never which
+│   ├── AccountLocked             too many failures; carries ``until``
+│   ├── AccountNotFound           no account with that id (a stale session)
+│   ├── InvalidResetToken         password-reset token unknown, used or expired
+│   └── WeakPassword              new password refused (too short)
+├── SerialError
+│   ├── MalformedSerial           does not fit the serial model
+│   └── SerialNotFound            unknown, or not the caller's (indistinguishable on purpose)
+├── UpgradeRefused
+│   ├── LicenceNeedsPurchase      a licence moves to a new version by purchase
+│   ├── AlreadyNewestVersion      nothing newer in the catalogue
+│   ├── NoUpgradePath             the catalogue knows no path from this version
+│   └── SerialNotActive           inactive serial: nothing to upgrade
+└── CdaRefused
+    ├── PhysicalPurchaseCda       boxed purchase: CDA only on the printed certificate
+    └── CdaResendLimited          too many resends for this serial; carries ``retry_after``
 """
 
 from __future__ import annotations

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.bootstrap import App
 from bot.handlers import support
 from bot.handlers.customer import CustomerChat
-from bot.handlers.errors import error_handler
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
@@ -20,12 +18,16 @@ GROUP_TEXT = ((NEW_MESSAGE & filters.ChatType.GROUPS) | filters.UpdateType.CHANN
 )
 
 
-def register(application: Application, app: App) -> CustomerChat:
-    customer = CustomerChat(app)
+def register(
+    application: Application,  # type: ignore[type-arg]
+    customer: CustomerChat,
+    desk: support.SupportDesk | None,
+    support_chat: int | None,
+) -> None:
     # 1. The support group (advisor handoff, bot/handlers/support.py) goes first: its chat is a
-    #    group, which step 6 would refuse. It may watch customers' outcomes (tickets, text for
-    #    the advisor) through ``customer.listeners``. Its one line goes here:
-    support.register(application, app, customer)
+    #    group, which step 6 would refuse.
+    if desk is not None and support_chat is not None:
+        support.register(application, desk, support_chat)
 
     application.add_handlers(
         [
@@ -42,6 +44,6 @@ def register(application: Application, app: App) -> CustomerChat:
             MessageHandler(GROUP_TEXT, customer.group),
         ]
     )
-    # 7. Whatever escaped the handlers: logged without message text, and an apology.
-    application.add_error_handler(error_handler(app.translate))
-    return customer
+    # 7. Whatever escapes the handlers goes to the error handler ``build_telegram`` adds:
+    #    an inbox update's error is handed to the processor (retried, then parked with an
+    #    apology); any other is logged without message text, with an apology.

@@ -1,31 +1,33 @@
-"""The customer's chat: Telegram updates in, ``Inbound`` to the engine, its replies out.
+"""The customer's chat: Telegram updates in, ``Inbound`` to the engine, its deliveries out.
 
-The engine owns the conversation; these handlers only translate. Each update becomes one
-``Inbound`` (``chat_id="tg:<chat id>"``); the ``Outcome`` becomes Telegram calls: delete a
-message that carried a password, tidy the pressed keyboard, send the replies with inline
-keyboards. Listeners (the support desk) may watch outcomes, e.g. tickets and relayed text.
+The engine owns the conversation and writes the turn's replies as deliveries; these handlers
+only translate an update into an ``Inbound`` and hand the outcome to the reply sender. The
+courtesies that are not replies stay here, best effort: answering a press at once (the button
+stops spinning), and the typing indicator when a turn takes long (a password being checked).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 
 from telegram import Bot, Chat, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.bootstrap import App
-from bot.conversation import keyboards as kb
+from bot.channels.telegram.sender import Sender
+from bot.conversation.engine import Engine
 from bot.conversation.messages import Inbound, Outcome
-from bot.conversation.steps import command_of
 from bot.handlers import outgoing
 
 CHAT_PREFIX = "tg:"
-SLOW_BUTTONS = frozenset({kb.ACCEPT, kb.SEND_CDA})  # domain work and an e-mail: show typing
-NOT_CHOSEN = frozenset({"stale-button", "group-refused", "internal-error"})  # press not acted on
+TYPING_AFTER = 0.8  # seconds: a turn still running then shows "escribiendo…"
 
 Context = ContextTypes.DEFAULT_TYPE
-OutcomeListener = Callable[[Bot, Inbound, Outcome], Awaitable[None]]
+OutcomeListener = Callable[[Inbound, Outcome], Awaitable[None]]
+# The update the inbox processor is running now: its turn marks the inbox row done.
+FROM_INBOX: ContextVar[int | None] = ContextVar("from_inbox", default=None)
 
 
 def chat_key(chat_id: int) -> str:
@@ -38,48 +40,39 @@ def telegram_chat(key: str) -> int | None:
 
 
 class CustomerChat:
-    def __init__(self, app: App) -> None:
-        self.engine = app.engine
-        self.t = app.translate
-        self.listeners: list[OutcomeListener] = []
-        self._asked_secret: set[int] = set()  # chats whose last replies asked for a password
-        self._keyboards = outgoing.ShownKeyboards()
+    def __init__(self, engine: Engine, sender: Sender) -> None:
+        self.engine = engine
+        self.sender = sender
+        self.listeners: list[OutcomeListener] = []  # metrics
+        self.finished: dict[int, bool] = {}  # inbox updates whose turn marked them done
 
     async def text(self, update: Update, context: Context) -> None:
         """Typed text and commands in a private chat."""
         message, chat = update.message, update.effective_chat
         assert message is not None and message.text is not None and chat is not None
-        secret = chat.id in self._asked_secret and command_of(message.text) is None
-        if secret:  # the password check takes a while
-            await outgoing.typing(context.bot, chat.id)
-        inbound = Inbound(chat_key(chat.id), text=message.text, update_id=update.update_id)
-        outcome = await self.engine.handle(inbound)
-        if outcome.delete_inbound or secret:  # at once, before anything else is said
-            await outgoing.delete(message)
-        await self._reply(context.bot, chat, inbound, outcome)
+        inbound = self._inbound(update, chat, text=message.text, message_id=message.message_id)
+        await self._turn(context.bot, chat, inbound)
 
     async def other(self, update: Update, context: Context) -> None:
-        """Stickers, photos, voice, documents… in a private chat: the engine's friendly no."""
+        """Stickers, photos, voice, documents… in a private chat: the engine's friendly no
+        (and, at a password step, the message goes: its caption may be the password)."""
         message, chat = update.effective_message, update.effective_chat
         assert message is not None and chat is not None
-        inbound = Inbound(chat_key(chat.id), update_id=update.update_id)
-        outcome = await self.engine.handle(inbound)
-        if outcome.delete_inbound:  # a photo at the password step: its caption may be the password
-            await outgoing.delete(message)
-        await self._reply(context.bot, chat, inbound, outcome)
+        inbound = self._inbound(update, chat, message_id=message.message_id)
+        await self._turn(context.bot, chat, inbound)
 
     async def group(self, update: Update, context: Context) -> None:
         """Text in groups and channels: refused, with an invitation to a private chat."""
         message, chat = update.effective_message, update.effective_chat
         assert message is not None and chat is not None
         inbound = Inbound(chat_key(chat.id), text=message.text, private=False)
-        await self._reply(context.bot, chat, inbound, await self.engine.handle(inbound))
+        await self._turn(context.bot, chat, inbound)
 
     async def edited(self, update: Update, context: Context) -> None:
-        """Edits are not read (the original was already answered): say so."""
+        """Edits are not read again (the original was answered): the engine says so."""
         chat = update.effective_chat
         assert chat is not None
-        await context.bot.send_message(chat.id, self.t("tg-edited"))
+        await self._turn(context.bot, chat, self._inbound(update, chat, edited=True))
 
     async def press(self, update: Update, context: Context) -> None:
         query = update.callback_query
@@ -88,29 +81,39 @@ class CustomerChat:
         if query.message is None or query.data is None:
             return
         chat = query.message.chat
-        if query.data in SLOW_BUTTONS:
-            await outgoing.typing(context.bot, chat.id)
-        inbound = Inbound(
-            chat_key(chat.id), button=query.data, private=_private(chat), update_id=update.update_id
+        inbound = self._inbound(
+            update,
+            chat,
+            button=query.data,
+            message_id=query.message.message_id,
+            private=chat.type == ChatType.PRIVATE,
         )
-        outcome = await self.engine.handle(inbound)
-        acted = not (outcome.replies and outcome.replies[0].key in NOT_CHOSEN)
-        await outgoing.settle_pressed(query, self._chosen if acted else None)
-        self._keyboards.settled(chat.id, query.message.message_id)
-        await self._reply(context.bot, chat, inbound, outcome)
+        await self._turn(context.bot, chat, inbound)
 
-    def _chosen(self, text: str, label: str) -> str:
-        return self.t("tg-chosen", text=text, label=label)
+    def _inbound(self, update: Update, chat: Chat, **fields: object) -> Inbound:
+        return Inbound(
+            chat_key(chat.id),
+            update_id=update.update_id,
+            from_inbox=FROM_INBOX.get() == update.update_id,
+            **fields,  # type: ignore[arg-type]
+        )
 
-    async def _reply(self, bot: Bot, chat: Chat, inbound: Inbound, outcome: Outcome) -> None:
-        if outcome.replies and _private(chat):
-            asked = any(reply.secret_prompt for reply in outcome.replies)
-            (self._asked_secret.add if asked else self._asked_secret.discard)(chat.id)
-        sent = await outgoing.send_replies(bot, chat.id, outcome.replies)
-        await self._keyboards.shown(bot, chat.id, sent)
+    async def _turn(self, bot: Bot, chat: Chat, inbound: Inbound) -> None:
+        loop = asyncio.get_running_loop()
+        slow = loop.call_later(TYPING_AFTER, _typing, bot, chat.id)
+        try:
+            outcome = await self.engine.handle(inbound)
+        finally:
+            slow.cancel()
+        if inbound.from_inbox and inbound.update_id is not None and inbound.private:
+            self.finished[inbound.update_id] = True
+        if outcome.deliveries:
+            await self.sender.deliver(outcome.deliveries, outcome.screen)
+        elif outcome.replies and not inbound.private:  # a group: no conversation, no record
+            await outgoing.send_replies(bot, chat.id, outcome.replies)
         for listener in self.listeners:
-            await listener(bot, inbound, outcome)
+            await listener(inbound, outcome)
 
 
-def _private(chat: Chat) -> bool:
-    return chat.type == ChatType.PRIVATE
+def _typing(bot: Bot, chat_id: int) -> None:
+    asyncio.ensure_future(outgoing.typing(bot, chat_id))

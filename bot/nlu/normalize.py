@@ -28,7 +28,9 @@ _SOUND_RULES = (
 )
 
 
-unidecode("".join(map(chr, range(0xA1, 0x100))))  # load its Latin tables now, not on the first customer message
+unidecode(
+    "".join(map(chr, range(0xA1, 0x100)))
+)  # load its Latin tables now, not on the first customer message
 
 
 def sound_key(word: str) -> str:

@@ -29,6 +29,8 @@ def _refusal(settings: Settings, workers: int) -> str | None:
         return "TELEGRAM_WEBHOOK_SECRET is not set (16+ characters: A-Z, a-z, 0-9, _ and -)."
     if is_sqlite(settings.database_url) and workers > 1:
         return "SQLite serves one process: use PostgreSQL (DATABASE_URL) for --workers > 1."
+    if not is_sqlite(settings.database_url) and settings.data_keys is None:
+        return "DATA_KEYS is not set: the inbox seals updates with it (`aspel-bot keys new`)."
     if not _schema_is_current(settings.database_url):
         return "The database schema is not the newest: run `aspel-bot migrate` first."
     return None
@@ -45,7 +47,7 @@ def _set_webhook(settings: Settings, url: str, max_connections: int) -> None:
 
     from telegram import Bot
 
-    from bot.channels.telegram import ALLOWED_UPDATES
+    from bot.channels.telegram.app import ALLOWED_UPDATES
 
     assert settings.telegram_bot_token and settings.telegram_webhook_secret
     base = (settings.telegram_api_base_url or "https://api.telegram.org").rstrip("/")
@@ -140,3 +142,23 @@ def command(
     finally:
         if own_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def serve_one(settings: Settings, url: str, listen: str, port: int, secret: str) -> None:
+    """``aspel-bot run --webhook-url``: one webhook worker in this process."""
+    import uvicorn
+    from pydantic import SecretStr
+
+    from bot.server.app import ServerOptions, single
+
+    settings = settings.model_copy(update={"telegram_webhook_secret": SecretStr(secret)})
+    refusal = _refusal(settings, 1)
+    if refusal:
+        click.echo(refusal, err=True)
+        sys.exit(2)
+    _set_webhook(settings, url, max_connections=10)
+    path = (
+        "/" + url.split("://", 1)[-1].split("/", 1)[-1] if "/" in url.split("://", 1)[-1] else "/"
+    )
+    app = single(ServerOptions(path=path), settings)
+    uvicorn.run(app, host=listen, port=port, access_log=False, log_level=settings.log_level.lower())

@@ -4,8 +4,8 @@ Two groups share one database:
 - the account domain ("Mi cuenta Aspel"): accounts, contracts, serials, resets, throttles,
   CDA resends and the e-mail outbox;
 - the conversation side: conversations (the hot path: one row per chat), transcript events,
-  flow events (the funnel), processed updates (a turn saved once per update), the webhook's
-  inbox, tickets (advisor handoff) and timers.
+  flow events (the funnel), the inbox of Telegram updates, deliveries (replies as data), dead
+  letters (updates whose turn kept failing), tickets (advisor handoff) and timers.
 All times are stored as UTC; ``UTCDateTime`` hands them back timezone-aware on every backend.
 """
 
@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -166,6 +167,11 @@ conversations = Table(
     Column("turn", Integer, nullable=False, default=0),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime),  # inactivity deadline of a logged-in session
+    # The chat's screen, as the reply sender last left it (written by its marks, never by a
+    # turn): the message carrying the live keyboard, and whether that message holds a result
+    # the customer keeps (an edit must not overwrite it).
+    Column("screen_message_id", BigInteger),
+    Column("screen_sticky", Boolean),
     Index("ix_conversations_expires_at", "expires_at"),
 )
 
@@ -198,18 +204,9 @@ flow_events = Table(
     Index("ix_flow_events_chat", "chat_id", "id"),
 )
 
-processed_updates = Table(
-    "processed_updates",
-    metadata,
-    Column("update_id", BigInteger, primary_key=True),
-    Column("at", UTCDateTime, nullable=False),
-    # the turn's replies (JSON), written with the turn, cleared once the channel has sent them
-    Column("outcome", Text),
-    Index("ix_processed_updates_at", "at"),
-)
-
-# The webhook's durable inbox: every update Telegram delivered, answered 200 only once stored
-# here. Processed rows lose their payload (it may hold a password) and stay for dedupe.
+# The durable inbox: every update Telegram delivered (webhook or polling), stored before it is
+# acknowledged. The payload is encrypted (``bot.storage.sealed``); a processed row loses it and
+# stays for dedupe. The turn marks its update done in its own transaction.
 inbox = Table(
     "inbox",
     metadata,
@@ -246,7 +243,53 @@ tickets = Table(
     Column("opened_at", UTCDateTime, nullable=False),
     Column("closed_at", UTCDateTime),
     Column("support_message_id", BigInteger),
-    UniqueConstraint("chat_id", "opened_at"),
+    # One open ticket per chat, whatever the clock says.
+    Index(
+        "uq_tickets_open_chat",
+        "chat_id",
+        unique=True,
+        postgresql_where=Column("status") == "open",
+        sqlite_where=Column("status") == "open",
+    ),
+)
+
+# Replies as data: every Telegram call a turn asks for (a screen, a message, a deletion, a
+# document for the advisors), written in the turn's transaction and sent by the reply sender in
+# (chat_id, seq) order; marked sent once Telegram accepted it, parked when it keeps failing.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("chat_id", String(64), primary_key=True),  # the conversation whose order it follows
+    Column("seq", BigInteger, primary_key=True),  # the turn's number * 64 + its place in it
+    Column("op", String(12), nullable=False),  # screen | send | delete | document
+    Column("body", Text, nullable=False),  # JSON
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("parked_at", UTCDateTime),
+    Column("last_error", String(300)),
+    Column("message_id", BigInteger),  # Telegram's id of the message it made or changed
+    Index(
+        "ix_deliveries_pending",
+        "next_attempt_at",
+        postgresql_where=Column("sent_at").is_(None) & Column("parked_at").is_(None),
+        sqlite_where=Column("sent_at").is_(None) & Column("parked_at").is_(None),
+    ),
+    Index("ix_deliveries_created_at", "created_at"),
+)
+
+# Updates whose turn kept failing: kept (payload sealed) for support to look at and retry.
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True),
+    Column("chat_key", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("reason", String(300), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("failed_at", UTCDateTime, nullable=False),
+    Column("retried_at", UTCDateTime),
 )
 
 timers = Table(

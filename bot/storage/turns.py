@@ -15,18 +15,21 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from bot.conversation.messages import Delivery
 from bot.conversation.records import (
     FlowRecord,
+    Saved,
     StoredConversation,
     TicketStatus,
     TranscriptEvent,
     TurnRecords,
 )
 from bot.storage.db import postgres_sql, read_time, sqlite_time
-from bot.storage.schema import tickets
+from bot.storage.schema import dead_letters, inbox, tickets, timers
 
 
 class ConcurrentUpdate(Exception):
@@ -34,8 +37,8 @@ class ConcurrentUpdate(Exception):
 
 
 LOAD = (
-    "SELECT state, state_version, slots, account_id, turn, updated_at, expires_at"
-    " FROM conversations WHERE chat_id = :chat"
+    "SELECT state, state_version, slots, account_id, turn, updated_at, expires_at,"
+    " screen_message_id, screen_sticky FROM conversations WHERE chat_id = :chat"
 )
 INSERT_CONVERSATION = (
     "INSERT INTO conversations (chat_id, state, state_version, slots, account_id, turn,"
@@ -55,9 +58,13 @@ INSERT_FLOW = (
     "INSERT INTO flow_events (chat_id, at, journey, product, from_state, to_state, trigger)"
     " VALUES (:chat, :at, :journey, :product, :from_state, :to_state, :trigger)"
 )
-PROCESSED = "SELECT outcome FROM processed_updates WHERE update_id = :update"
-INSERT_PROCESSED = (
-    "INSERT INTO processed_updates (update_id, at, outcome) VALUES (:update, :at, :outcome)"
+FINISH_UPDATE = (
+    "UPDATE inbox SET processed_at = :at, result = :result, payload = ''"
+    " WHERE update_id = :update AND processed_at IS NULL"
+)
+INSERT_DELIVERY = (
+    "INSERT INTO deliveries (chat_id, seq, op, body, created_at, attempts, next_attempt_at)"
+    " VALUES (:chat, :seq, :op, :body, :at, 0, :at)"
 )
 
 
@@ -104,7 +111,7 @@ class TurnStore:
         row = Raw(conn).one(LOAD, {"chat": chat_id})
         if row is None:
             return None
-        state, version, slots, account_id, turn, updated_at, expires_at = row
+        state, version, slots, account_id, turn, updated_at, expires_at, screen, sticky = row
         return StoredConversation(
             chat_id=chat_id,
             state=state,
@@ -114,17 +121,41 @@ class TurnStore:
             turn=turn,
             updated_at=read_time(updated_at),
             expires_at=read_time(expires_at),
+            screen_message_id=screen,
+            screen_sticky=bool(sticky),
         )
 
-    def processed(self, conn: Connection, update_id: int) -> dict[str, Any] | None:
-        """The recorded outcome of an update whose turn was saved; None if it was not."""
-        row = Raw(conn).one(PROCESSED, {"update": update_id})
-        if row is None:
-            return None
-        return dict(json.loads(row[0])) if row[0] else {}
+    def finish_update(
+        self, conn: Connection, update_id: int, now: datetime, result: str = "done"
+    ) -> bool:
+        """Mark an inbox update processed, in the turn's transaction; False if it already was.
 
-    def save(self, conn: Connection, records: TurnRecords) -> int | None:
-        """Write one turn; returns the id of a ticket opened by it, if any."""
+        Its payload goes with it (it may hold what the customer typed at a password step)."""
+        raw = Raw(conn)
+        params = {"update": update_id, "at": raw.time(now), "result": result}
+        return raw.run(FINISH_UPDATE, params) == 1
+
+    def save_deliveries(self, conn: Connection, rows: Sequence[Delivery], now: datetime) -> None:
+        if not rows:
+            return
+        raw = Raw(conn)
+        at = raw.time(now)
+        raw.many(
+            INSERT_DELIVERY,
+            (
+                {
+                    "chat": d.chat_id,
+                    "seq": d.seq,
+                    "op": d.op,
+                    "body": json.dumps(d.body, separators=(",", ":"), ensure_ascii=False),
+                    "at": at,
+                }
+                for d in rows
+            ),
+        )
+
+    def save(self, conn: Connection, records: TurnRecords) -> Saved:
+        """Write one turn: the conversation, its transcript and flow events, tickets."""
         raw = Raw(conn)
         self._conversation(raw, records.conversation)
         chat = records.conversation.chat_id
@@ -132,31 +163,22 @@ class TurnStore:
             raw.many(INSERT_TRANSCRIPT, (_event(raw, e) for e in records.transcript))
         if records.flow:
             raw.many(INSERT_FLOW, (_flow(raw, f) for f in records.flow))
+        closed: list[int] = []
         if records.close_tickets is not None:
-            conn.execute(
-                update(tickets)
-                .where(tickets.c.chat_id == chat, tickets.c.status == TicketStatus.OPEN.value)
-                .values(status=records.close_status.value, closed_at=records.close_tickets)
+            closed = list(
+                conn.execute(
+                    update(tickets)
+                    .where(tickets.c.chat_id == chat, tickets.c.status == TicketStatus.OPEN.value)
+                    .values(status=records.close_status.value, closed_at=records.close_tickets)
+                    .returning(tickets.c.id)
+                ).scalars()
             )
         ticket_id = None
         if records.ticket is not None:
             values = {name: getattr(records.ticket, name) for name in records.ticket.__slots__}
             result = conn.execute(insert(tickets).values(status=TicketStatus.OPEN.value, **values))
             ticket_id = int(result.inserted_primary_key[0])
-        if records.processed is not None:
-            update_id, outcome = records.processed
-            params = {
-                "update": update_id,
-                "at": raw.time(records.conversation.updated_at),
-                "outcome": json.dumps(outcome | {"ticket_id": ticket_id}, ensure_ascii=False),
-            }
-            try:
-                raw.run(INSERT_PROCESSED, params)
-            except Exception as exc:  # another worker saved this very update meanwhile
-                if _is_integrity(exc):
-                    raise ConcurrentUpdate(chat) from exc
-                raise
-        return ticket_id
+        return Saved(records.conversation.turn, ticket_id, closed)
 
     def _conversation(self, raw: Raw, c: StoredConversation) -> None:
         params = {
@@ -212,3 +234,38 @@ def _is_integrity(exc: Exception) -> bool:
     import psycopg
 
     return isinstance(exc, sqlite3.IntegrityError | psycopg.errors.IntegrityError | IntegrityError)
+
+
+def park_update(
+    conn: Connection, update_id: int, reason: str, attempts: int, now: datetime
+) -> None:
+    """Move a failing update's payload (still sealed) to ``dead_letters``, in the caller's
+    transaction (the apology's)."""
+    row = conn.execute(
+        select(inbox.c.chat_key, inbox.c.payload).where(inbox.c.update_id == update_id)
+    ).first()
+    if row is None or not row.payload:
+        return
+    conn.execute(delete(dead_letters).where(dead_letters.c.update_id == update_id))
+    conn.execute(
+        insert(dead_letters).values(
+            update_id=update_id,
+            chat_key=row.chat_key,
+            payload=row.payload,
+            reason=reason[:300],
+            attempts=attempts,
+            failed_at=now,
+        )
+    )
+
+
+def schedule(conn: Connection, kind: str, chat: str, due: datetime) -> None:
+    """A stored deadline for a chat (one per kind), in the caller's transaction."""
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(timers).values(kind=kind, chat_id=chat, due_at=due)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["kind", "chat_id"],
+            set_={"due_at": statement.excluded.due_at, "fired_at": None, "claimed_until": None},
+        )
+    )

@@ -20,7 +20,9 @@ handoff-after-hours =
            *[sun] domingo
         }
     } a partir de las { $time } (hora del centro de México). Deja aquí tu mensaje y no perderás tu lugar.
-handoff-advisor-says = Asesor: { $text }
+# What an advisor writes follows this line, as it was written (never through a variable).
+handoff-advisor-says = Asesor:
+handoff-noted = Anoté tu mensaje en tu caso. En cuanto un asesor lo tome, te responde aquí mismo.
 
 ## --- To the support group --------------------------------------------------------------
 
@@ -62,9 +64,8 @@ ticket-summary =
     Abierto: { $opened } (hora del centro de México)
     Responde a este mensaje para escribirle al cliente. Para regresarlo al bot, responde con /cerrar.
 ticket-file-caption = Conversación del ticket #{ $id } (sin contraseñas).
-ticket-relayed =
-    Ticket #{ $id } · { $customer } escribe:
-    { $text }
+# What the customer wrote follows this line, as it was written.
+ticket-relayed = Ticket #{ $id } · { $customer } escribe:
 ticket-closed = Ticket #{ $id } cerrado. El cliente ya está de nuevo con el bot.
 ticket-customer-left = Ticket #{ $id }: el cliente salió de la fila.
 ticket-customer-gone = Ticket #{ $id }: el cliente ya no está en la fila; tu mensaje no se le envió.

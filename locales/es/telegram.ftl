@@ -12,9 +12,6 @@ tg-cmd-salir = Cerrar tu sesión o salir de la fila
 
 ## --- Courtesies --------------------------------------------------------------------
 
-# A pressed button's message, its keyboard removed, with the choice marked under it.
-tg-chosen =
-    { $text }
-
-    ✔ { $label }
-tg-edited = Vi que editaste un mensaje, pero no leo los cambios. Si quieres corregir algo, escríbemelo en un mensaje nuevo.
+# A pressed button's message becomes the next screen; the choice stays on top of it.
+tg-chosen = ✔ { $label }
+message-edited = Vi que editaste un mensaje, pero no leo los cambios. Si quieres corregir algo, escríbemelo en un mensaje nuevo.

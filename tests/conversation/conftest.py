@@ -45,8 +45,9 @@ class Chat:
     async def press_data(self, data: str) -> Chat:
         return await self._handle(Inbound(self.chat_id, button=data))
 
-    async def login(self, user: str = "mmendez", password: str = "Aspel-Demo-2026",
-                    journey: str = "Actualizar") -> Chat:
+    async def login(
+        self, user: str = "mmendez", password: str = "Aspel-Demo-2026", journey: str = "Actualizar"
+    ) -> Chat:
         await self.send("/start")
         await self.press(journey)
         await self.send(user)

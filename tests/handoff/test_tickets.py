@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -162,11 +163,18 @@ async def test_licence_and_physical_box_tickets_say_why(
     )
 
 
-async def test_customer_text_in_handoff_is_relayed_not_answered(chat: Chat) -> None:
+async def test_customer_text_in_handoff_is_relayed_and_noted_now_and_then(
+    chat: Chat, clock: Any
+) -> None:
     await chat.send("/asesor")
     await chat.send("Necesito factura de mi renovación")
-    assert chat.replies == []
     assert chat.outcome.relay_to_advisor == "Necesito factura de mi renovación"
+    assert [r.key for r in chat.replies] == ["handoff-noted"]
+    await chat.send("Es para la empresa")  # a moment later: relayed, no second note
+    assert chat.replies == [] and chat.outcome.relay_to_advisor == "Es para la empresa"
+    clock.advance(minutes=6)
+    await chat.send("¿Siguen ahí?")
+    assert [r.key for r in chat.replies] == ["handoff-noted"]
 
 
 async def test_advisor_messages_reach_the_customer_and_the_transcript_masked(
@@ -174,7 +182,7 @@ async def test_advisor_messages_reach_the_customer_and_the_transcript_masked(
 ) -> None:
     await chat.send("/asesor")
     outcome = await app.engine.advisor_says("tg:77", "Tu CDA es 7QK2-M9XA-4D3F-PL8C")
-    assert [r.text for r in outcome.replies] == ["Asesor: Tu CDA es 7QK2-M9XA-4D3F-PL8C"]
+    assert [r.text for r in outcome.replies] == ["Asesor:\nTu CDA es 7QK2-M9XA-4D3F-PL8C"]
     events = await store.transcript(await only_ticket(store))
     assert (events[-1].who, events[-1].text) == ("asesor", "Tu CDA es ****-****-****-PL8C")
 

@@ -13,13 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.passwords import Argon2Hasher
-from bot.handlers.testing import TOKEN, FakeTelegram, RecordingRequest
 from bot.server.app import SECRET_HEADER, ServerOptions, Worker, create_app
 from bot.settings import Settings
 from bot.storage.schema import inbox
+from bot.testing.telegram import TOKEN, FakeTelegram, RecordingRequest
 from tests.conftest import FIXED_NOW
 
 SECRET = "test-secret-0123456789abcdef"
+DATA_KEY = "Sp9c3g5k4yQxJ0mJ8o1b3nVf7Y2r6tW9a0Z4h8L1eKU="  # a Fernet key for the tests only
 USER = {"id": 777, "is_bot": False, "first_name": "Magdalena"}
 
 
@@ -47,9 +48,10 @@ class Harness:
         return response.status_code
 
     async def settle(self, within: float = 10.0) -> None:
-        """Until the inbox has nothing pending."""
+        """Until the inbox has nothing pending and every chat's replies are out."""
         deadline = time.monotonic() + within
-        while await self.worker.inbox.count_pending():
+        runtime = self.worker.runtime
+        while await runtime.inbox.count_pending() or runtime.processor.busy:
             assert time.monotonic() < deadline, "the inbox did not drain"
             await asyncio.sleep(0.02)
 
@@ -59,10 +61,13 @@ class Harness:
             return dict(rows.all())  # type: ignore[arg-type]
 
     def texts(self, chat_id: int) -> list[str]:
+        """What the chat was shown: messages sent, and messages edited into a new screen."""
         return [
             c.params["text"]
-            for c in self.server.of("sendMessage")
-            if int(c.params["chat_id"]) == chat_id
+            for c in self.server.calls
+            if c.ok
+            and c.method in ("sendMessage", "editMessageText")
+            and int(c.params["chat_id"]) == chat_id
         ]
 
 
@@ -79,6 +84,7 @@ async def harness(
         database_url=database_url,
         telegram_bot_token=TOKEN,
         telegram_webhook_secret=SECRET,
+        data_keys=DATA_KEY,
         outbox_dir=tmp_path / "outbox",
         business_hours="mon-sun 00:00-23:59",
     )

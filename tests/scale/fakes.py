@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 
 from aiosmtpd.controller import Controller
 
-from bot.handlers.testing import BOT_USER
+from bot.testing.telegram import BOT_USER
 from tests.scale.cluster import free_port
 
 
@@ -33,12 +33,14 @@ class BotApiState:
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_000))
 
     def sent(self, chat_id: int) -> list[dict[str, Any]]:
-        """The messages sent to a chat, in the order the Bot API received them."""
+        """What a chat was shown (messages sent, and edited into a new screen), in the order
+        the Bot API received it."""
         with self.lock:
             return [
                 c.params
                 for c in self.calls
-                if c.method == "sendMessage" and int(c.params.get("chat_id", 0)) == chat_id
+                if c.method in ("sendMessage", "editMessageText")
+                and int(c.params.get("chat_id", 0)) == chat_id
             ]
 
 
@@ -53,7 +55,9 @@ def _answer(state: BotApiState, method: str, params: dict[str, Any]) -> tuple[in
         return 200, BOT_USER
     if method in ("sendMessage", "editMessageText"):
         chat = {"id": int(params["chat_id"]), "type": "private", "first_name": "Cliente"}
-        message = {"message_id": next(state.ids), "date": int(time.time()), "chat": chat}
+        edited = params.get("message_id") if method == "editMessageText" else None
+        message_id = int(edited) if edited else next(state.ids)
+        message = {"message_id": message_id, "date": int(time.time()), "chat": chat}
         message |= {"from": BOT_USER, "text": params.get("text", "")}
         if params.get("reply_markup"):
             message["reply_markup"] = json.loads(params["reply_markup"])

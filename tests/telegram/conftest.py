@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,9 +11,10 @@ import pytest
 from telegram.ext import Application
 
 from bot.bootstrap import App, build
+from bot.channels.telegram.app import TelegramBot
 from bot.domain.passwords import Argon2Hasher
-from bot.handlers.testing import FakeTelegram, TelegramChat, start_fake
 from bot.settings import Settings
+from bot.testing.telegram import FakeTelegram, TelegramChat, start_fake
 from tests.conftest import FixedClock
 
 PASSWORD = "Aspel-Demo-2026"
@@ -36,17 +38,38 @@ def server() -> FakeTelegram:
     return FakeTelegram()
 
 
-@pytest.fixture
-async def application(app: App, server: FakeTelegram) -> AsyncIterator[Application]:
-    application = await start_fake(app, server)
-    yield application
-    await application.post_shutdown(application)  # type: ignore[misc]
-    await application.shutdown()
+class Waits:
+    """The reply sender's waits between retries: recorded, and passed on the test's clock."""
+
+    def __init__(self, clock: FixedClock) -> None:
+        self.clock, self.seconds = clock, []
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+        self.clock.advance(seconds=seconds)
+        await asyncio.sleep(0)
 
 
 @pytest.fixture
-def chat(application: Application, server: FakeTelegram) -> TelegramChat:
-    return TelegramChat(application, server)
+def waits(clock: FixedClock) -> Waits:
+    return Waits(clock)
+
+
+@pytest.fixture
+async def telegram(app: App, server: FakeTelegram, waits: Waits) -> AsyncIterator[TelegramBot]:
+    telegram = await start_fake(app, server, sleep=waits)
+    yield telegram
+    await telegram.stop()
+
+
+@pytest.fixture
+def application(telegram: TelegramBot) -> Application:
+    return telegram.application
+
+
+@pytest.fixture
+def chat(telegram: TelegramBot, server: FakeTelegram) -> TelegramChat:
+    return TelegramChat(telegram, server)
 
 
 async def log_in(chat: TelegramChat, user: str = "mmendez", password: str = PASSWORD) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
 from sqlalchemy import select, text
-from telegram.ext import Application
 
 from bot.bootstrap import App
+from bot.channels.telegram.app import TelegramBot
 from bot.conversation.messages import Button
-from bot.handlers.testing import (
+from bot.handlers import customer
+from bot.storage.schema import outbox, serials
+from bot.testing.telegram import (
     BOT_USER,
     DOCUMENT,
     PHOTO,
@@ -19,7 +22,6 @@ from bot.handlers.testing import (
     FakeTelegram,
     TelegramChat,
 )
-from bot.storage.schema import outbox, serials
 from tests.telegram.conftest import PASSWORD, log_in
 
 
@@ -30,21 +32,32 @@ async def test_menu_comes_with_an_inline_keyboard(chat: TelegramChat) -> None:
     assert all(len(b.data.encode()) <= 64 for b in menu.all_buttons())
 
 
-async def test_a_press_is_answered_and_its_keyboard_settled(
+async def test_a_press_becomes_the_next_screen_in_two_calls(
     chat: TelegramChat, server: FakeTelegram
 ) -> None:
     await chat.send("/start")
     menu_id = server.keyboard_of(chat.chat_id, "m:upgrade")
     await chat.press("Actualizar")
-    assert [c.method for c in chat.calls] == [
-        "answerCallbackQuery",
-        "editMessageText",
-        "sendMessage",
-    ]
+    assert [c.method for c in chat.calls] == ["answerCallbackQuery", "editMessageText"]
     edited = server.messages[(chat.chat_id, menu_id)]  # type: ignore[index]
-    assert "reply_markup" not in edited
-    assert edited["text"].endswith("✔ Actualizar mi número de serie")
-    assert "usuario" in chat.text
+    assert edited["text"].startswith("✔ Actualizar mi número de serie\n\n")
+    assert "usuario" in edited["text"] and edited["reply_markup"]  # the login step's keyboard
+    assert sum("reply_markup" in m for m in server.messages.values()) == 1
+
+
+async def test_a_result_stays_on_screen_when_the_next_step_is_pressed(
+    chat: TelegramChat, server: FakeTelegram
+) -> None:
+    await log_in(chat)
+    await chat.press("Suscripciones")
+    await chat.press("CLSNRR123456")
+    await chat.press("Aceptar")
+    result = server.keyboard_of(chat.chat_id, "m:cda")
+    await chat.press("CDA")  # on the message that holds the new serial
+    kept = server.messages[(chat.chat_id, result)]  # type: ignore[index]
+    assert "CMSNRR" in kept["text"] and "reply_markup" not in kept
+    assert [c.method for c in chat.calls][-1] == "sendMessage"
+    assert chat.text.startswith("✔") and "Suscripciones" in chat.text
 
 
 async def test_commands_menu_is_set_in_spanish_at_start_up(
@@ -65,9 +78,9 @@ async def test_password_is_deleted_at_once_and_never_logged_or_stored(
     await chat.press("Actualizar")
     await chat.send("mmendez")
     await chat.send(PASSWORD)
-    methods = [c.method for c in chat.calls]
-    assert methods[:2] == ["sendChatAction", "deleteMessage"]  # typing, then delete, then say
-    assert chat.calls[1].params["message_id"] == chat.last_sent
+    # delete it first, then the prompt above it becomes the next screen
+    assert [c.method for c in chat.calls] == ["deleteMessage", "editMessageText"]
+    assert chat.calls[0].params["message_id"] == chat.last_sent
     assert (chat.chat_id, chat.last_sent) not in server.messages
     assert "Bienvenido(a), Magdalena" in chat.text
     assert PASSWORD not in caplog.text
@@ -103,9 +116,11 @@ async def test_forged_and_past_buttons_act_on_nothing(
     labels = [b.label for reply in chat.replies for b in reply.all_buttons()]
     assert any("CLSNRR123456" in label for label in labels)  # the same step again
     assert not any("Aceptar" in label for label in labels)
-    # a past step's button, pressed on its old message
+    # a past step's button (the press was edited into this screen: Telegram would not show it
+    # any more, but a forged update can carry it)
+    assert modality_message == serial_list
     await chat.press_button(Button("Suscripciones", "mod:subscription"), modality_message)
-    assert "ya no está vigente" in chat.text
+    assert "ya no está vigente" in server.messages[(chat.chat_id, serial_list)]["text"]
     with app.db.reading() as conn:
         assert (conn.execute(select(outbox.c.id))).all() == []
         owners = (conn.execute(select(serials.c.serial))).scalars().all()
@@ -120,7 +135,7 @@ async def test_a_typed_turn_takes_down_the_previous_keyboard(
     await chat.send("/start")
     old_menu = server.keyboard_of(chat.chat_id, "m:cda")
     await chat.send("/start")
-    assert [c.method for c in chat.calls] == ["sendMessage", "editMessageReplyMarkup"]
+    assert [c.method for c in chat.calls] == ["editMessageReplyMarkup", "sendMessage"]
     assert "reply_markup" not in server.messages[(chat.chat_id, old_menu)]  # type: ignore[index]
     assert len(chat.offered()) == 5
 
@@ -132,10 +147,12 @@ async def test_a_stale_press_only_loses_its_keyboard(
     await chat.press("Actualizar")
     old_menu = server.keyboard_of(chat.chat_id, "nav:back")
     await chat.send("/menu")
+    before = server.messages[(chat.chat_id, old_menu)]["text"]  # type: ignore[index]
     await chat.press_button(Button("Volver", "nav:back"), old_menu)
     assert "ya no está vigente" in chat.text
     message = server.messages[(chat.chat_id, old_menu)]  # type: ignore[index]
-    assert "reply_markup" not in message and "✔" not in message["text"]
+    assert "reply_markup" not in message and message["text"] == before
+    assert sum("reply_markup" in m for m in server.messages.values()) == 1
 
 
 @pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "document"])
@@ -155,9 +172,9 @@ async def test_edits_are_not_read(chat: TelegramChat) -> None:
 
 
 async def test_groups_refuse_and_never_read_a_login(
-    application: Application, server: FakeTelegram, app: App
+    telegram: TelegramBot, server: FakeTelegram, app: App
 ) -> None:
-    group = TelegramChat(application, server, chat_id=-1001234, kind="supergroup")
+    group = TelegramChat(telegram, server, chat_id=-1001234, kind="supergroup")
     for said in ["/start", "mmendez", PASSWORD]:
         await group.send(said)
         assert "chat privado" in group.text
@@ -168,12 +185,10 @@ async def test_groups_refuse_and_never_read_a_login(
         assert PASSWORD not in str((conn.execute(text("SELECT * FROM transcript_events"))).all())
 
 
-async def test_a_press_in_a_group_is_refused(
-    application: Application, server: FakeTelegram
-) -> None:
-    private = TelegramChat(application, server)
+async def test_a_press_in_a_group_is_refused(telegram: TelegramBot, server: FakeTelegram) -> None:
+    private = TelegramChat(telegram, server)
     await private.send("/start")
-    group = TelegramChat(application, server, chat_id=-1005, kind="group")
+    group = TelegramChat(telegram, server, chat_id=-1005, kind="group")
     await group.send("/start")
     menu = server.store(
         group.chat_id,
@@ -185,28 +200,32 @@ async def test_a_press_in_a_group_is_refused(
     assert "chat privado" in group.text
 
 
-async def test_channel_posts_are_refused(application: Application, server: FakeTelegram) -> None:
-    channel = TelegramChat(application, server, chat_id=-1009, kind="channel")
+async def test_channel_posts_are_refused(telegram: TelegramBot, server: FakeTelegram) -> None:
+    channel = TelegramChat(telegram, server, chat_id=-1009, kind="channel")
     await channel.send("/start")
     assert "chat privado" in channel.text
 
 
-async def test_accepting_shows_typing_and_upgrades(chat: TelegramChat) -> None:
+async def test_typing_shows_only_when_a_turn_takes_long(
+    chat: TelegramChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await log_in(chat)
     await chat.press("Suscripciones")
     await chat.press("CLSNRR123456")
+    assert "sendChatAction" not in [c.method for c in chat.calls]  # quick turns: no typing
+    monkeypatch.setattr(customer, "TYPING_AFTER", 0.0)  # as if the upgrade took a while
     await chat.press("Aceptar")
-    assert [c.method for c in chat.calls][:2] == ["answerCallbackQuery", "sendChatAction"]
-    assert "CMSNRR" in chat.text
-    assert not chat.errors
+    await asyncio.sleep(0)
+    assert "sendChatAction" in [c.method for c in chat.server.calls[-3:]]
+    assert "CMSNRR" in chat.text and not chat.errors
 
 
 def test_callback_data_over_64_bytes_is_refused_before_telegram_sees_it() -> None:
+    from bot.conversation.delivery import buttons_of
     from bot.conversation.messages import Reply
-    from bot.handlers.outgoing import keyboard
 
-    with pytest.raises(AssertionError):
-        keyboard(Reply("k", "t", ((Button("x", "s:" + "A" * 63),),)))
+    with pytest.raises(ValueError, match="64 bytes"):
+        buttons_of([Reply("k", "t", ((Button("x", "s:" + "A" * 63),),))])
 
 
 async def test_a_photo_at_the_password_step_is_deleted_caption_and_all(chat: TelegramChat) -> None:

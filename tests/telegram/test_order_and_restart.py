@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import time
 
+from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import Application, SimpleUpdateProcessor
 from telegram.ext._baseupdateprocessor import BaseUpdateProcessor
 
 from bot.bootstrap import build
+from bot.channels.telegram.app import TelegramBot
+from bot.conversation.messages import Inbound
 from bot.domain.passwords import Argon2Hasher
 from bot.handlers.ordering import PerChatUpdateProcessor
-from bot.handlers.testing import FakeTelegram, TelegramChat, start_fake
 from bot.settings import Settings
+from bot.storage.schema import serials
+from bot.testing.telegram import FakeTelegram, TelegramChat, start_fake
 from tests.conftest import FixedClock
 from tests.telegram.conftest import log_in
 
@@ -91,10 +95,10 @@ async def test_updates_queued_together_are_answered_in_order(
 
 
 async def test_two_chats_interleaved_finish_independently(
-    application: Application, server: FakeTelegram
+    telegram: TelegramBot, server: FakeTelegram
 ) -> None:
-    magda = TelegramChat(application, server, chat_id=5001)
-    jorge = TelegramChat(application, server, chat_id=5002)
+    magda = TelegramChat(telegram, server, chat_id=5001)
+    jorge = TelegramChat(telegram, server, chat_id=5002)
     steps: list[tuple[TelegramChat, str, str]] = [
         (magda, "send", "/start"),
         (jorge, "send", "/start"),
@@ -123,20 +127,84 @@ async def test_a_new_application_over_the_same_database_resumes(
 ) -> None:
     server = FakeTelegram()  # Telegram keeps the chat's messages across our restart
     app = await build(settings, clock=clock, hasher=hasher, migrate=False)
-    application = await start_fake(app, server)
-    chat = TelegramChat(application, server)
+    telegram = await start_fake(app, server)
+    chat = TelegramChat(telegram, server)
     await log_in(chat)
     await chat.press("Suscripciones")
     await chat.press("CLSNRR123456")
-    await application.shutdown()
+    await telegram.stop()
     await app.aclose()
 
     app = await build(settings, clock=clock, hasher=hasher, migrate=False)
-    application = await start_fake(app, server)
+    telegram = await start_fake(app, server)
     try:
-        chat = TelegramChat(application, server)
+        chat = TelegramChat(telegram, server)
         await chat.press("Aceptar")  # on the terms shown before the restart
         assert "CMSNRR" in chat.text and not chat.errors
+        assert [c.method for c in chat.calls] == ["answerCallbackQuery", "editMessageText"]
     finally:
-        await application.shutdown()
+        await telegram.stop()
+        await app.aclose()
+
+
+async def test_after_a_restart_one_message_carries_a_live_keyboard(
+    settings: Settings, clock: FixedClock, hasher: Argon2Hasher
+) -> None:
+    server = FakeTelegram()
+    app = await build(settings, clock=clock, hasher=hasher, migrate=False)
+    telegram = await start_fake(app, server)
+    chat = TelegramChat(telegram, server)
+    await chat.send("/start")
+    await chat.press("Actualizar")
+    await telegram.stop()
+    await app.aclose()
+
+    app = await build(settings, clock=clock, hasher=hasher, migrate=False)
+    telegram = await start_fake(app, server)  # a new process: nothing in memory
+    try:
+        chat = TelegramChat(telegram, server)
+        await chat.send("/menu")  # typed: a new screen below; the old keyboard comes down
+        live = [m for m in server.messages.values() if "reply_markup" in m]
+        assert len(live) == 1 and "Actualizar" in str(live[0]["reply_markup"])
+    finally:
+        await telegram.stop()
+        await app.aclose()
+
+
+async def test_replies_saved_but_never_sent_reach_the_customer_after_a_crash(
+    settings: Settings, clock: FixedClock, hasher: Argon2Hasher
+) -> None:
+    """The turn committed, the process died before its replies went out: the next process
+    sends them first, in order, before the customer's next turn."""
+    server = FakeTelegram()
+    app = await build(settings, clock=clock, hasher=hasher, migrate=False)
+    telegram = await start_fake(app, server)
+    chat = TelegramChat(telegram, server)
+    await log_in(chat)
+    await chat.press("Suscripciones")
+    await chat.press("CLSNRR123456")
+    terms = server.keyboard_of(chat.chat_id, "t:accept")
+    # the press is handled by the engine alone: the turn saved, no reply sent (the "crash")
+    inbound = Inbound("tg:4242", button="t:accept", message_id=terms, update_id=99)
+    outcome = await app.engine.handle(inbound)
+    assert outcome.deliveries and not any(
+        "CMSNRR" in c.params.get("text", "") for c in server.calls
+    )
+    await telegram.stop()
+    await app.aclose()
+
+    app = await build(settings, clock=clock, hasher=hasher, migrate=False)
+    telegram = await start_fake(app, server)
+    try:
+        chat = TelegramChat(telegram, server)
+        await chat.send("/menu")
+        said = [
+            c.params["text"] for c in chat.calls if c.method in ("sendMessage", "editMessageText")
+        ]
+        assert "CMSNRR" in said[0] and "Qué necesitas" in said[-1], said
+        with app.db.reading() as conn:
+            upgrades = conn.execute(select(func.count()).where(serials.c.replaces_id.is_not(None)))
+            assert upgrades.scalar_one() == 1
+    finally:
+        await telegram.stop()
         await app.aclose()

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
 NOT_MESSAGES = {"utf-8", "test-script", "script-from-transcript"}  # literals that are not ids
 # keyword arguments of the calls that format messages which are not message variables
-CALL_OPTIONS = {"buttons", "secret"}
+CALL_OPTIONS = {"buttons", "secret", "keep"}
 
 
 class _Variables(Visitor):

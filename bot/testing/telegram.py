@@ -7,25 +7,30 @@
   ``server.calls``; nothing leaves the process.
 - ``TelegramChat`` is one customer, reading like a transcript: ``await chat.send("/start")``,
   ``await chat.press("Actualizar")``, ``chat.replies``. Updates go through PTB's own
-  ``Application.process_update`` with the handlers of ``bot.handlers``.
+  ``Application.process_update`` with the handlers of ``bot.handlers``, and the replies through
+  the reply sender, as in service.
 - ``telegram_driver(app)`` is that chat as the script runner's ``Driver``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakValueDictionary
 
 from telegram import Update
 from telegram.error import TimedOut
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest, RequestData
 
 from bot.bootstrap import App
+from bot.channels.telegram.app import TelegramBot, build_telegram
+from bot.channels.telegram.sender import SenderOptions
 from bot.conversation.messages import Button, Reply
 
 TOKEN = "123456789:TEST_not_a_real_token_0123456789abcd"
@@ -73,7 +78,10 @@ class FakeTelegram:
     messages: dict[tuple[int, int], JSON] = field(default_factory=dict)
     chats: dict[int, JSON] = field(default_factory=dict)
     commands: list[JSON] = field(default_factory=list)
+    updates: deque[JSON] = field(default_factory=deque)  # waiting for getUpdates
     failures: deque[tuple[str, ApiError]] = field(default_factory=deque)
+    # (methods, error, still on?): every call of those methods fails while ``still on`` says so
+    outages: list[tuple[frozenset[str], ApiError, Callable[[], bool]]] = field(default_factory=list)
     now: int = 1_773_154_800  # a fixed Unix time; dates are not what these tests check
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -83,6 +91,12 @@ class FakeTelegram:
         """The next call of ``method`` fails (``retry_after=…`` makes it a 429 flood wait)."""
         description = description or ("Too Many Requests: retry later" if code == 429 else "")
         self.failures.append((method, ApiError(code, description or "Bad Request", **params)))
+
+    def outage(
+        self, methods: set[str], code: int, description: str, while_: Callable[[], bool]
+    ) -> None:
+        """Every call of ``methods`` fails with ``code`` for as long as ``while_()`` is true."""
+        self.outages.append((frozenset(methods), ApiError(code, description), while_))
 
     def time_out_next(self, method: str) -> None:
         """The next call of ``method`` never gets an answer (PTB raises ``TimedOut``)."""
@@ -117,6 +131,9 @@ class FakeTelegram:
         for index, (failing, error) in enumerate(self.failures):
             if failing == method:
                 del self.failures[index]
+                raise error
+        for methods, error, on in self.outages:
+            if method in methods and on():
                 raise error
 
     def _message(self, params: JSON) -> JSON:
@@ -187,6 +204,17 @@ class FakeTelegram:
     def _api_setWebhook(self, params: JSON) -> bool:  # noqa: N802
         return True
 
+    def _api_getUpdates(self, params: JSON) -> list[JSON]:  # noqa: N802
+        """What ``push`` queued from ``offset`` on (asking from past an update forgets it)."""
+        offset = int(params.get("offset") or 0)
+        while self.updates and self.updates[0]["update_id"] < offset:
+            self.updates.popleft()
+        return list(self.updates)[: int(params.get("limit") or 100)]
+
+    def push(self, update: JSON) -> None:
+        """An update for the bot to fetch with ``getUpdates`` (long polling)."""
+        self.updates.append(update)
+
     def _api_deleteWebhook(self, params: JSON) -> bool:  # noqa: N802
         return True
 
@@ -253,7 +281,10 @@ class RecordingRequest(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         params = request_data.parameters if request_data is not None else {}
-        code, payload = self.server.answer(url.rsplit("/", 1)[-1], dict(params))
+        method = url.rsplit("/", 1)[-1]
+        code, payload = self.server.answer(method, dict(params))
+        if method == "getUpdates" and code == 200 and not payload["result"]:
+            await asyncio.sleep(0.02)  # Telegram would hold the request open: do not spin
         if code == 0:
             raise TimedOut()
         return code, json.dumps(payload).encode()
@@ -262,16 +293,21 @@ class RecordingRequest(BaseRequest):
 # --- one customer, as a transcript ----------------------------------------------------------
 
 
-def fake_application(app: App, server: FakeTelegram) -> Application:
-    """The real Application of ``aspel-bot run``, over the fake server, relay not started.
-    The rate limiter does not throttle (tests are bursts) but retries flood waits as in
-    production."""
-    from bot.channels.telegram import RETRIES_ON_FLOOD, build_application
-
-    limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=RETRIES_ON_FLOOD)
-    return build_application(
-        app, token=TOKEN, request=RecordingRequest(server), rate_limiter=limiter, relay=False
+def fake_telegram(
+    app: App,
+    server: FakeTelegram,
+    sender: SenderOptions | None = None,
+    sleep: Callable[[float], Awaitable[Any]] | None = None,
+) -> TelegramBot:
+    """The bot's real Telegram side (``build_telegram``), over the fake server. The sender does
+    not pace (tests are bursts); ``sleep`` replaces its waits between retries (a test's clock)."""
+    options = sender or SenderOptions(rate=100_000, group_rate=100_000)
+    telegram = build_telegram(
+        app, token=TOKEN, request=RecordingRequest(server), sender_options=options
     )
+    if sleep is not None:
+        telegram.sender.sleep = sleep
+    return telegram
 
 
 class TelegramChat:
@@ -279,12 +315,13 @@ class TelegramChat:
 
     def __init__(
         self,
-        application: Application,
+        telegram: TelegramBot,
         server: FakeTelegram,
         chat_id: int = 4242,
         kind: str = "",
     ) -> None:
-        self.application = application
+        self.telegram = telegram
+        self.application: Application = telegram.application  # type: ignore[type-arg]
         self.server = server
         self.chat_id = chat_id
         server.chat(chat_id, kind)
@@ -292,7 +329,7 @@ class TelegramChat:
         self.calls: list[ApiCall] = []  # the Bot API calls the last update caused
         self.errors: list[BaseException] = []
         self.last_sent: int | None = None  # message id of the customer's last message
-        application.add_error_handler(self._collect)
+        self.application.add_error_handler(self._collect)
 
     async def _collect(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if context.error is not None:
@@ -332,16 +369,14 @@ class TelegramChat:
 
     @property
     def replies(self) -> list[Reply]:
-        """What the last update made the bot say: messages sent, and edits that ask again."""
+        """What the last update made the bot say: messages sent, and messages edited into the
+        next screen (taking a keyboard down is not saying anything)."""
         return [
             Reply("", call.params["text"], _rows(call.params.get("reply_markup")))
             for call in self.calls
             if call.ok
             and int(call.params.get("chat_id", 0)) == self.chat_id
-            and (
-                call.method == "sendMessage"
-                or (call.method == "editMessageText" and call.params.get("reply_markup"))
-            )
+            and call.method in ("sendMessage", "editMessageText")
         ]
 
     @property
@@ -409,17 +444,19 @@ class TelegramDriver:
         return replies
 
     async def close(self) -> None:
-        application = self.chat.application
-        await application.post_shutdown(application)  # type: ignore[misc]
-        await application.shutdown()
+        await self.chat.telegram.stop()
 
 
-async def start_fake(app: App, server: FakeTelegram) -> Application:
-    """Initialise as ``aspel-bot run`` does (getMe, then post_init: the command menu)."""
-    application = fake_application(app, server)
-    await application.initialize()
-    await application.post_init(application)  # type: ignore[misc]
-    return application
+async def start_fake(
+    app: App,
+    server: FakeTelegram,
+    sender: SenderOptions | None = None,
+    sleep: Callable[[float], Awaitable[Any]] | None = None,
+) -> TelegramBot:
+    """Start as ``aspel-bot run`` does (getMe, then the command menu)."""
+    telegram = fake_telegram(app, server, sender, sleep)
+    await telegram.start()
+    return telegram
 
 
 async def telegram_driver(app: App) -> TelegramDriver:

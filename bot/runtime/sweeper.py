@@ -8,8 +8,8 @@
 - Other timers (``timers`` table, one per kind and chat, e.g. ``handoff_reminder``) are claimed
   with ``FOR UPDATE SKIP LOCKED`` and a lease, fired under the chat's lock, then marked fired. A
   worker that dies mid-fire leaves the claim to expire; the next claimant fires it again, so an
-  action must tolerate a repeat (the reminder checks the ticket is still open).
-- Old processed inbox rows and turns are pruned here too.
+  action must tolerate a repeat (the reminder is a turn that checks the chat still waits).
+The turns' replies are deliveries, as any turn's: the customer is told, whatever Telegram does.
 """
 
 from __future__ import annotations
@@ -24,20 +24,18 @@ from typing import Any
 from sqlalchemy import Connection, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.conversation.engine import Engine
+from bot.conversation.engine import HANDOFF_REMINDER, Engine
 from bot.conversation.messages import Outcome
-from bot.server import metrics
-from bot.server.inbox import Inbox
-from bot.server.locks import ChatLocks
+from bot.runtime import metrics
+from bot.runtime.locks import ChatLocks
 from bot.storage.db import Database
 from bot.storage.schema import conversations, timers
 
 log = logging.getLogger(__name__)
 
 INACTIVITY = "inactivity"
-HANDOFF_REMINDER = "handoff_reminder"
-Tell = Callable[[str, Outcome], Awaitable[None]]  # say an outcome's replies in a chat
-Fire = Callable[[str], Awaitable[None]]  # a timer's action for a chat
+
+Deliver = Callable[[Outcome], Awaitable[None]]  # hand a turn's deliveries to the reply sender
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,21 +99,23 @@ class Timers:
 
 
 class Sweeper:
+    """Fires the stored deadlines as engine turns, under the chat's lock, and hands their
+    deliveries to the reply sender."""
+
     def __init__(
         self,
         *,
         timers: Timers,
-        inbox: Inbox,
         locks: ChatLocks,
         engine: Engine,
-        tell: Tell,
-        actions: Mapping[str, Fire],
+        deliver: Deliver,
         clock: Callable[[], datetime],
-        retention: timedelta = timedelta(days=2),
     ) -> None:
-        self.timers, self.inbox, self.locks, self.engine = timers, inbox, locks, engine
-        self.tell, self.actions, self.clock, self.retention = tell, actions, clock, retention
-        self._last_prune: datetime | None = None
+        self.timers, self.locks, self.engine = timers, locks, engine
+        self.deliver, self.clock = deliver, clock
+        self.actions: Mapping[str, Callable[[str], Awaitable[Outcome]]] = {
+            HANDOFF_REMINDER: engine.remind,
+        }
 
     async def run(self, interval: float = 5.0) -> None:
         while True:
@@ -127,9 +127,7 @@ class Sweeper:
             await asyncio.sleep(interval)
 
     async def sweep(self) -> int:
-        fired = await self._expire_sessions() + await self._fire_timers()
-        await self._prune()
-        return fired
+        return await self._expire_sessions() + await self._fire_timers()
 
     async def _expire_sessions(self) -> int:
         fired = 0
@@ -141,7 +139,7 @@ class Sweeper:
                 if outcome.replies:  # said under the lock: never between an update's replies
                     fired += 1
                     metrics.TIMERS.labels(INACTIVITY).inc()
-                    await self.tell(chat, outcome)
+                    await self.deliver(outcome)
         return fired
 
     async def _fire_timers(self) -> int:
@@ -152,17 +150,8 @@ class Sweeper:
                 if held is None:
                     continue  # the claim lapses and a later pass fires it
                 if action is not None:
-                    await action(due.chat)
+                    await self.deliver(await action(due.chat))
                 await self.timers.fired(due.id, self.clock())
             fired += 1
             metrics.TIMERS.labels(due.kind).inc()
         return fired
-
-    async def _prune(self) -> None:
-        now = self.clock()
-        if self._last_prune is not None and now - self._last_prune < timedelta(hours=1):
-            return
-        self._last_prune = now
-        gone, turns = await self.inbox.prune(now - self.retention)
-        if gone or turns:
-            log.info("pruned %d inbox rows and %d processed turns", gone, turns)

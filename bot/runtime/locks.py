@@ -134,3 +134,13 @@ async def _close(conn: psycopg.AsyncConnection) -> None:
         await conn.close()
     except psycopg.Error:
         log.debug("closing a lock connection failed", exc_info=True)
+
+
+SPARE_LOCKS = 2  # chat locks kept for the sweeper and the delivery recovery
+
+
+def locks_for(database_url: str, *, concurrency: int) -> ChatLocks:
+    """In-process locks on SQLite (one process), advisory locks on PostgreSQL."""
+    if make_url(database_url).get_backend_name() == "sqlite":
+        return LocalChatLocks()
+    return AdvisoryChatLocks(database_url, concurrency + SPARE_LOCKS)

@@ -1,15 +1,17 @@
 """Each worker serves chats with pending inbox rows, one chat at a time across processes.
 
 The loop asks the inbox for chats with updates ready, and for each chat it is not already
-serving (up to ``concurrency`` at once) it takes the chat's lock (``bot.server.locks``) and
+serving (up to ``concurrency`` at once) it takes the chat's lock (``bot.runtime.locks``) and
 processes the chat's pending updates in update-id order. An update is ready ``hold_back`` after
 it was received, so that an earlier update of the chat delivered a little later (Telegram does
 not promise order) is served first; a chat stops at its first update not ready yet.
 
-An update's handler answers ``DONE`` (the inbox row is finished) or ``RETRY`` (a transient
-failure: the row stays, backing off, and the chat waits behind it, so order holds). After
-``max_attempts`` the row is finished as ``failed`` and logged. A worker that dies mid-chat
-leaves its rows pending and loses its lock: another worker picks the chat up on its next poll.
+An update's handler answers ``DONE``, ``RETRY`` (a transient failure: the database or the Bot
+API not reachable; the row stays, backing off, and the chat waits behind it, so order holds —
+for as long as it takes) or ``Failed(reason)`` (the turn itself failed). A failing turn is tried
+``max_attempts`` times, then **parked**: ``park`` moves it to the dead letters, apologises to
+the customer and shows the step again. Nothing is dropped in silence. A worker that dies
+mid-chat leaves its rows pending and loses its lock: another worker picks the chat up.
 """
 
 from __future__ import annotations
@@ -21,16 +23,24 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from bot.server import metrics
-from bot.server.inbox import Inbox, Pending
-from bot.server.locks import ChatLocks, Held
+from bot.runtime import metrics
+from bot.runtime.inbox import Inbox, Pending
+from bot.runtime.locks import ChatLocks, Held
 
 log = logging.getLogger(__name__)
 
-DONE, RETRY, FAILED = "done", "retry", "failed"
-Handler = Callable[[int, dict[str, Any]], Awaitable[str]]
+DONE, RETRY = "done", "retry"
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    reason: str  # no customer text: the exception's type and message
+
+
+Result = str | Failed
+Handler = Callable[[Pending], Awaitable[Result]]
+Park = Callable[[Pending, str, int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -38,7 +48,7 @@ class ProcessorOptions:
     hold_back: timedelta = timedelta(milliseconds=150)
     concurrency: int = 8  # chats served at once by one worker
     poll: float = 0.25  # seconds between looks at the inbox when nothing woke us
-    max_attempts: int = 8
+    max_attempts: int = 3  # of a failing turn, before it is parked
     retry_base: float = 0.5  # seconds; doubled per attempt, capped
     retry_cap: float = 30.0
 
@@ -49,11 +59,12 @@ class Processor:
         inbox: Inbox,
         locks: ChatLocks,
         handle: Handler,
+        park: Park,
         clock: Callable[[], datetime],
         options: ProcessorOptions = ProcessorOptions(),
     ) -> None:
-        self.inbox, self.locks, self.handle, self.clock = inbox, locks, handle, clock
-        self.options = options
+        self.inbox, self.locks, self.handle, self.park = inbox, locks, handle, park
+        self.clock, self.options = clock, options
         self._busy: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
 
@@ -61,6 +72,11 @@ class Processor:
         """Something arrived: look again once it is ready (after the hold-back)."""
         wait = self.options.hold_back.total_seconds() if delay is None else delay
         asyncio.get_running_loop().call_later(wait, self._wake.set)
+
+    @property
+    def busy(self) -> int:
+        """Chats being served right now (their replies included)."""
+        return len(self._busy)
 
     async def run(self) -> None:
         failures = 0
@@ -129,20 +145,24 @@ class Processor:
         return bool(rows)
 
     async def _process(self, row: Pending) -> bool:
-        """One update; False when it is to be retried (the chat waits behind it)."""
+        """One update; False when it is to be tried again later (the chat waits behind it)."""
         started = time.perf_counter()
-        result = await self.handle(row.update_id, row.payload)
+        result = await self.handle(row)
         metrics.PROCESSING.observe(time.perf_counter() - started)
         now = self.clock()
-        if result == RETRY and row.attempts + 1 < self.options.max_attempts:
+        attempts = row.attempts + 1
+        if result == RETRY or (isinstance(result, Failed) and attempts < self.options.max_attempts):
             metrics.UPDATES_PROCESSED.labels(RETRY).inc()
-            await self.inbox.retry(row.update_id, row.attempts + 1, now + self._backoff(row))
+            await self.inbox.retry(row.update_id, attempts, now + self._backoff(row))
             return False
-        if result == RETRY:
-            result = FAILED
-            log.error("update %d given up after %d attempts", row.update_id, row.attempts + 1)
-        await self.inbox.finish(row.update_id, result, now)
-        metrics.UPDATES_PROCESSED.labels(result).inc()
+        if isinstance(result, Failed):
+            log.error(
+                "update %d parked after %d attempts: %s", row.update_id, attempts, result.reason
+            )
+            metrics.UPDATES_PROCESSED.labels("parked").inc()
+            await self.park(row, result.reason, attempts)
+        else:
+            metrics.UPDATES_PROCESSED.labels(DONE).inc()
         metrics.UPDATE_LATENCY.observe((now - row.received_at).total_seconds())
         return True
 
@@ -153,3 +173,8 @@ class Processor:
     def _wake_when_due(self, row: Pending, now: datetime) -> None:
         ready = max(row.received_at + self.options.hold_back, row.next_attempt_at)
         self.notify(max((ready - now).total_seconds(), 0.0) + 0.01)
+
+
+def describe(error: BaseException) -> str:
+    """A failure as a dead letter keeps it: its type and message, never an update's text."""
+    return f"{type(error).__name__}: {error}"[:300]
