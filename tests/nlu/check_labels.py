@@ -1,4 +1,7 @@
-"""Check a labelled YAML file against tests/nlu/INTENTS.md: ``python tests/nlu/check_labels.py FILE...``."""
+"""Check labelled YAML files against tests/nlu/INTENTS.md.
+
+``python tests/nlu/check_labels.py FILE...``
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,18 @@ from pathlib import Path
 import yaml
 
 INTENTS = {
-    "upgrade_serial", "resend_cda", "forgot_password", "no_account", "download",
-    "activation_help", "human_agent", "greeting", "thanks", "cancel", "help", "unknown",
+    "upgrade_serial",
+    "resend_cda",
+    "forgot_password",
+    "no_account",
+    "download",
+    "activation_help",
+    "human_agent",
+    "greeting",
+    "thanks",
+    "cancel",
+    "help",
+    "unknown",
 }
 PRODUCTS = {"SAE", "COI", "NOI", "CAJA", "PROD", "FACTURE", "BANCO", "ADM"}
 SERIAL = re.compile(r"^[SCNJPFBA][A-Z]SN[A-Z]{2}\d{6}$")
@@ -42,7 +55,9 @@ def check(path: Path) -> list[str]:
             problems.append(f"{where}: duplicate text {item['text']!r}")
         seen.add(item["text"].strip().lower())
         counts[item.get("intent")] += 1
-    print(f"{path}: {len(items)} items; " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print(
+        f"{path}: {len(items)} items; " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
     return problems
 
 
