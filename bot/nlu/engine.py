@@ -1,69 +1,136 @@
-"""``understand(text)``: intent, product, serial, confidence and FAQ of one message."""
+"""``understand(text)``: intent, product, serial, confidence, FAQ, ranked intents and a second
+request, for one message.
+
+The intent is the trained classifier's (``classifier.py``); product and serial come from the
+catalogue's nicknames and the serial model (``products.py``, ``extract.py``); the FAQ answer
+from the lexicon's rules. A message of several clauses is also read clause by clause, to find
+a second request and to put a blocker (a forgotten password, no account) first, as
+``tests/nlu/INTENTS.md`` asks.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
 
-from bot.nlu.extract import find_product, find_serial, product_of_serial
-from bot.nlu.lexicon import Lexicon, Rule, default_lexicon
-from bot.nlu.model import Intent, Understanding
-from bot.nlu.normalize import Corrector, normalize
+import numpy as np
 
-_LEXICON = default_lexicon()
-_CORRECTOR = Corrector(_LEXICON.slang, _LEXICON.targets, _LEXICON.known)
-_SMOOTHING = 1.0  # keeps a lone weak match from claiming full confidence
+from bot.nlu.classifier import Weights, default_weights
+from bot.nlu.features import Reading, features, read
+from bot.nlu.lexicon import Lexicon, default_lexicon
+from bot.nlu.model import Intent, Scored, Understanding
+from bot.nlu.products import find_product, product_of_serial
 
-
-def concepts_of(normalized: str, serial: str | None, lexicon: Lexicon = _LEXICON) -> set[str]:
-    present = {name for name, rx in lexicon.concepts.items() if rx.search(normalized)}
-    if serial:
-        present.add("has_serial")
-    return present
-
-
-def first_faq(present: set[str], lexicon: Lexicon = _LEXICON) -> Rule | None:
-    return next((rule for rule in lexicon.faq_rules if rule.holds(present)), None)
-
-
-def score(present: set[str], faq: Rule | None, lexicon: Lexicon = _LEXICON) -> dict[Intent, float]:
-    scores: dict[Intent, float] = defaultdict(float)
-    for rule in lexicon.rules:
-        if rule.holds(present):
-            scores[rule.intent] += rule.weight
-    if faq is not None:
-        scores[faq.intent] += faq.weight
-    return scores
-
-
-def decide(scores: dict[Intent, float], lexicon: Lexicon = _LEXICON) -> tuple[Intent, float]:
-    """Best intent and its confidence; weak intents only win alone."""
-    strong = {i: s for i, s in scores.items() if i not in lexicon.weak and s > 0}
-    pool = strong or {i: s for i, s in scores.items() if s > 0}
-    if not pool:
-        return Intent.UNKNOWN, 0.0
-    ranked = sorted(pool.values(), reverse=True)
-    best = max(pool, key=pool.__getitem__)
-    runner_up = ranked[1] if len(ranked) > 1 else 0.0
-    confidence = ranked[0] / (ranked[0] + runner_up + _SMOOTHING)
-    if confidence < lexicon.threshold:
-        return Intent.UNKNOWN, confidence
-    return best, confidence
+BLOCKERS = (Intent.FORGOT_PASSWORD, Intent.NO_ACCOUNT)
+REQUESTS = frozenset(
+    {
+        Intent.UPGRADE_SERIAL,
+        Intent.RESEND_CDA,
+        Intent.FORGOT_PASSWORD,
+        Intent.NO_ACCOUNT,
+        Intent.DOWNLOAD,
+        Intent.ACTIVATION_HELP,
+        Intent.HUMAN_AGENT,
+    }
+)
+BLOCKED = frozenset({Intent.UPGRADE_SERIAL, Intent.RESEND_CDA, Intent.DOWNLOAD})
+# Requests about a system: there "mi nomina" is Aspel NOI (catalogue.toml, in_requests).
+ABOUT_A_SYSTEM = frozenset(
+    {Intent.UPGRADE_SERIAL, Intent.RESEND_CDA, Intent.DOWNLOAD, Intent.ACTIVATION_HELP}
+)
+CLAUSE_MIN = 0.6  # a clause's request counts from this probability on
+BLOCKER_MIN = 0.9  # a clause's blocker goes first from this probability on, when the whole
+BLOCKER_WHOLE = 0.1  # message gives it at least this one (a clause alone can mislead)
+MAX_CLAUSES = 4
+CLAUSE_WORDS = 3  # a clause has at least this many words ("buenas tardes," is none)
+_CLAUSE = re.compile(
+    r"[.;:!?]+|,\s*(?=y |pero |tambien |ademas |aparte |and )|"
+    r"\b(?:y ademas|ademas|y tambien|tambien|aparte|y de paso|de paso|pero primero|pero antes|"
+    r"y luego|and also|also)\b",
+    re.IGNORECASE,
+)
 
 
-def _anchor(normalized: str, lexicon: Lexicon) -> int | None:
-    match = lexicon.concepts["want"].search(normalized)
-    return match.start() if match else None
+class Understander:
+    """Reads messages with one set of weights (the shipped ones, or a fold's in training)."""
+
+    def __init__(self, weights: Weights, lexicon: Lexicon | None = None):
+        self.weights = weights
+        self.lexicon = lexicon or default_lexicon()
+
+    def proba(self, reading: Reading) -> np.ndarray:
+        return self.weights.probabilities(features(reading, self.weights.spec))
+
+    def __call__(self, text: str) -> Understanding:
+        reading = read(text, self.lexicon)
+        if not reading.words:
+            return Understanding(Intent.UNKNOWN, None, reading.serial, 0.0, None)
+        proba = self.proba(reading)
+        order = np.argsort(-proba, kind="stable")
+        classes = self.weights.classes
+        ranked = tuple(Scored(classes[i], round(float(proba[i]), 3)) for i in order[:3])
+        intent, also = self._second_request(reading, proba)
+        confidence = float(proba[classes.index(intent)])
+        product = find_product(
+            reading.words, reading.typed, self._anchor(reading), intent in ABOUT_A_SYSTEM
+        )
+        if product is None and reading.serial is not None:
+            product = product_of_serial(reading.serial)
+        return Understanding(
+            intent,
+            product,
+            reading.serial,
+            round(confidence, 3),
+            self._faq(intent, reading),
+            ranked,
+            also,
+        )
+
+    def _second_request(
+        self, whole_reading: Reading, whole: np.ndarray
+    ) -> tuple[Intent, Intent | None]:
+        """The message's intent (a blocker first) and a second request, clause by clause."""
+        classes = self.weights.classes
+        intent = classes[int(whole.argmax())]
+        split = _CLAUSE.split(whole_reading.folded)
+        clauses = [c for c in split if len(c.split()) >= CLAUSE_WORDS]
+        if len(clauses) < 2:
+            return intent, None
+        found: list[tuple[Intent, float]] = []
+        for clause in clauses[:MAX_CLAUSES]:
+            proba = self.proba(read(clause, self.lexicon))
+            best = int(proba.argmax())
+            if proba[best] >= CLAUSE_MIN and classes[best] in REQUESTS:
+                found.append((classes[best], float(proba[best])))
+        blocker = next(
+            (
+                i
+                for i, p in found
+                if i in BLOCKERS and p >= BLOCKER_MIN and whole[classes.index(i)] >= BLOCKER_WHOLE
+            ),
+            None,
+        )
+        if intent in BLOCKED and blocker is not None:
+            return blocker, intent
+        also = next((i for i, _p in found if i != intent), None)
+        return intent, also
+
+    def _anchor(self, reading: Reading) -> int | None:
+        """The word where the request starts ("quiero …"): the product named after it wins."""
+        match = self.lexicon.concepts["want"].search(reading.normalized)
+        return len(reading.normalized[: match.start()].split()) if match else None
+
+    def _faq(self, intent: Intent, reading: Reading) -> str | None:
+        if intent in self.lexicon.intent_faq:
+            return self.lexicon.intent_faq[intent]
+        return reading.faq
+
+
+_DEFAULT: Understander | None = None
 
 
 def understand(text: str) -> Understanding:
     """Read one customer message. Never raises for any ``str``."""
-    normalized = normalize(text, _CORRECTOR)
-    serial = find_serial(text)
-    present = concepts_of(normalized, serial)
-    faq_rule = first_faq(present)
-    intent, confidence = decide(score(present, faq_rule))
-    product = find_product(normalized, _LEXICON.products, _anchor(normalized, _LEXICON))
-    if product is None and serial is not None:
-        product = product_of_serial(serial)
-    faq = _LEXICON.intent_faq.get(intent) or (faq_rule.faq if faq_rule else None)
-    return Understanding(intent, product, serial, round(confidence, 3), faq)
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Understander(default_weights())
+    return _DEFAULT(text)

@@ -1,4 +1,4 @@
-"""Loads and compiles ``lexicon.toml`` (the NLU's data) once."""
+"""Loads and compiles ``lexicon.toml`` (slang, vocabulary, keyword concepts, FAQ rules) once."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from bot.nlu.model import Intent
+from bot.nlu.normalize import Phrases, phrase_table
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.toml")
 # Concepts set by code rather than by a regex.
@@ -18,12 +20,11 @@ Condition = tuple[frozenset[str], ...]  # every group needs one of its concepts 
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
-    intent: Intent
+class FaqRule:
+    key: str  # the Fluent id of the answer
+    intent: Intent  # the intent the answer goes with
     all: Condition
     none: frozenset[str]
-    weight: float
-    faq: str | None = None
 
     def holds(self, present: frozenset[str] | set[str]) -> bool:
         if not self.none.isdisjoint(present):
@@ -31,64 +32,52 @@ class Rule:
         return all(not group.isdisjoint(present) for group in self.all)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: one per file loaded
 class Lexicon:
-    threshold: float
-    weak: frozenset[Intent]
-    slang: dict[str, str]
+    slang: dict[str, str]  # [slang] and [english]
+    phrases: Phrases
     targets: tuple[str, ...]
     known: frozenset[str]
     concepts: dict[str, re.Pattern[str]]
-    rules: tuple[Rule, ...]
-    faq_rules: tuple[Rule, ...]
+    faq_rules: tuple[FaqRule, ...]
     intent_faq: dict[Intent, str]
     faq_keys: tuple[str, ...]
-    products: dict[str, re.Pattern[str]]
 
 
 def _condition(entries: list[str]) -> Condition:
     return tuple(frozenset(entry.split("|")) for entry in entries)
 
 
-def _rule(raw: dict[str, object], faq: str | None = None) -> Rule:
-    return Rule(
+def _faq_rule(raw: dict[str, Any]) -> FaqRule:
+    return FaqRule(
+        key=str(raw["key"]),
         intent=Intent(str(raw["intent"])),
-        all=_condition(list(raw.get("all", []))),  # type: ignore[call-overload]
-        none=frozenset(raw.get("none", [])),  # type: ignore[arg-type]
-        weight=float(raw["weight"]),  # type: ignore[arg-type]
-        faq=faq,
+        all=_condition(list(raw.get("all", []))),
+        none=frozenset(raw.get("none", [])),
     )
 
 
 def _check_names(lexicon: Lexicon) -> None:
     names = set(lexicon.concepts) | BUILTIN_CONCEPTS
-    for rule in lexicon.rules + lexicon.faq_rules:
+    for rule in lexicon.faq_rules:
         used = set(rule.none).union(*rule.all)
         if unknown := used - names:
-            raise ValueError(f"lexicon rule for {rule.intent} names unknown concepts {unknown}")
-
-
-def _faq_keys(raw: dict[str, object], faq_rules: tuple[Rule, ...]) -> tuple[str, ...]:
-    keys = [rule.faq for rule in faq_rules if rule.faq]
-    keys += list(raw["faq_only"]["keys"])  # type: ignore[index]
-    return tuple(dict.fromkeys(keys))
+            raise ValueError(f"lexicon rule for {rule.key} names unknown concepts {unknown}")
 
 
 def load(path: Path = LEXICON_FILE) -> Lexicon:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    faq_rules = tuple(_rule(entry, faq=entry["key"]) for entry in raw["faq"])
+    faq_rules = tuple(_faq_rule(entry) for entry in raw["faq"])
+    keys = [rule.key for rule in faq_rules] + list(raw["faq_only"]["keys"])
     lexicon = Lexicon(
-        threshold=float(raw["threshold"]),
-        weak=frozenset(Intent(name) for name in raw["weak"]),
-        slang=dict(raw["slang"]),
+        slang={**raw["slang"], **raw.get("english", {})},
+        phrases=phrase_table(raw.get("phrases", {})),
         targets=tuple(dict.fromkeys(raw["vocabulary"]["targets"])),
         known=frozenset(raw["vocabulary"]["known"]),
         concepts={name: re.compile(rx) for name, rx in raw["concepts"].items()},
-        rules=tuple(_rule(entry) for entry in raw["rules"]),
         faq_rules=faq_rules,
         intent_faq={Intent(k): v for k, v in raw["intent_faq"].items()},
-        faq_keys=_faq_keys(raw, faq_rules),
-        products={code: re.compile(rx) for code, rx in raw["products"].items()},
+        faq_keys=tuple(dict.fromkeys(keys)),
     )
     _check_names(lexicon)
     return lexicon

@@ -15,8 +15,9 @@ MAX_CHARS = 2000  # classify on the first 2,000 characters; rambling rarely hide
 MIN_FUZZY_LEN = 5  # shorter tokens are never corrected
 MIN_EDIT_LEN = 7  # shorter ones only when they sound exactly like a target
 
-_REPEATS = re.compile(r"([a-z])\1{2,}")
+_REPEATS = re.compile(r"([a-z])\1{2,}", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z0-9]+")
+_CASED_TOKEN = re.compile(r"[A-Za-z0-9]+")
 _SOUND_RULES = (
     (re.compile(r"qu(?=[ei])"), "k"),
     (re.compile(r"c(?=[ei])"), "s"),
@@ -28,9 +29,24 @@ _SOUND_RULES = (
 )
 
 
-unidecode(
-    "".join(map(chr, range(0xA1, 0x100)))
-)  # load its Latin tables now, not on the first customer message
+class _AsciiTable(dict[int, str]):
+    """``str.translate`` table: each character's unidecode ASCII, computed once per character."""
+
+    def __missing__(self, code: int) -> str:
+        value = unidecode(chr(code))
+        if len(self) < 20_000:  # bounded: a flood of rare characters cannot grow it for ever
+            self[code] = value
+        return value
+
+
+_ASCII = _AsciiTable({code: chr(code) for code in range(128)})
+_ASCII.update((code, unidecode(chr(code))) for code in range(0xA1, 0x180))  # Latin, up front
+
+
+def ascii_of(text: str) -> str:
+    """``unidecode(text)``, character by character as unidecode does, without its per-call
+    cost: ASCII text is returned as is, other characters are looked up once."""
+    return text if text.isascii() else text.translate(_ASCII)
 
 
 def sound_key(word: str) -> str:
@@ -74,12 +90,78 @@ class Corrector:
         return self._by_key[found[0]] if found else None
 
 
+def fold(text: str) -> str:
+    """``"Holaaa, SENORRR"`` -> ``"Hola, SENOR"``: ASCII, letters repeated 3+ times squashed."""
+    return _REPEATS.sub(r"\1", ascii_of(text[:MAX_CHARS]))
+
+
 def tokens(text: str) -> list[str]:
-    folded = _REPEATS.sub(r"\1", unidecode(text[:MAX_CHARS]).lower())
-    return _TOKEN.findall(folded)
+    return _TOKEN.findall(fold(text).lower())
 
 
-def normalize(text: str, corrector: Corrector) -> str:
+def cased_tokens(text: str) -> list[str]:
+    """The tokens of ``tokens(text)`` as typed (upper or lower case)."""
+    return _CASED_TOKEN.findall(fold(text))
+
+
+# first word -> (phrase, replacement) pairs, longest phrase first
+Phrases = dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]
+
+
+def phrase_table(pairs: dict[str, str]) -> Phrases:
+    """``{"never mind": "olvidalo"}`` -> the lookup ``words`` uses."""
+    table: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for key, value in pairs.items():
+        phrase = tuple(key.split())
+        table.setdefault(phrase[0], []).append((phrase, tuple(value.split())))
+    return {first: tuple(sorted(v, key=lambda p: -len(p[0]))) for first, v in table.items()}
+
+
+def words(
+    text: str, slang: dict[str, str], phrases: Phrases | None = None
+) -> tuple[list[str], list[str]]:
+    """The message's words with phrases and slang spelled out (``"q"`` -> ``"que"``,
+    ``"never mind"`` -> ``"olvidalo"``, ``"wey"`` dropped), and the same tokens as typed,
+    aligned one to one (a phrase's replacement counts as typed in lower case)."""
+    cased = fold(text)
+    folded, typed = _TOKEN.findall(cased.lower()), _CASED_TOKEN.findall(cased)
+    if phrases and not phrases.keys().isdisjoint(folded):
+        folded, typed = _replace_phrases(folded, typed, phrases)
+    out, out_typed = [], []
+    for word, cased_word in zip(folded, typed, strict=True):
+        word = slang.get(word, word)
+        if word:
+            out.append(word)
+            out_typed.append(cased_word)
+    return out, out_typed
+
+
+def _replace_phrases(
+    folded: list[str], typed: list[str], phrases: Phrases
+) -> tuple[list[str], list[str]]:
+    out: list[str] = []
+    out_typed: list[str] = []
+    i = 0
+    while i < len(folded):
+        for phrase, replacement in phrases.get(folded[i], ()):
+            if tuple(folded[i : i + len(phrase)]) == phrase:
+                out += replacement
+                out_typed += replacement
+                i += len(phrase)
+                break
+        else:
+            out.append(folded[i])
+            out_typed.append(typed[i])
+            i += 1
+    return out, out_typed
+
+
+def normalize_words(folded: list[str], corrector: Corrector) -> str:
+    """Words (from ``words``) -> the lexicon's form: ``" quiero actualizar mi sae "``."""
+    return " " + " ".join(corrector.token(word) or word for word in folded) + " "
+
+
+def normalize(text: str, corrector: Corrector, phrases: Phrases | None = None) -> str:
     """``"Kiero actualisar mi SAE!!"`` -> ``" quiero actualizar mi sae "``."""
-    words = (corrector.token(token) for token in tokens(text))
-    return " " + " ".join(word for word in words if word) + " "
+    folded, _typed = words(text, {}, phrases)
+    return " " + " ".join(word for word in map(corrector.token, folded) if word) + " "

@@ -1,4 +1,4 @@
-"""Checks labelled YAML files against tests/nlu/INTENTS.md.
+"""Check labelled YAML files against tests/nlu/INTENTS.md.
 
 ``python tests/nlu/check_labels.py FILE...``
 """

@@ -10,6 +10,7 @@ from fluent.runtime import FluentBundle, FluentResource
 
 from bot.nlu import FAQ_KEYS, Intent, understand
 from bot.nlu.lexicon import LEXICON_FILE, load
+from bot.nlu.products import ProductIndex
 
 FAQ_FILE = Path(__file__).resolve().parents[2] / "locales" / "es" / "faq.ftl"
 
@@ -62,8 +63,21 @@ def test_intent(text: str, intent: Intent) -> None:
 @pytest.mark.parametrize(
     ("text", "product"),
     [
-        ("problemas con mi nómina", "NOI"),
+        ("problemas con mi sistema de nómina", "NOI"),
         ("el sistema de nominas", "NOI"),
+        ("mi nómina de esta quincena salió con descuento de más", None),  # a payslip
+        ("necesito descargar el nomina 10", "NOI"),
+        ("el de recursos humanos", "NOI"),
+        ("soy de recursos humanos", None),
+        ("el BANCO no abre desde ayer", "BANCO"),  # in capitals: the product
+        ("el banco no me ha depositado", None),  # a bank
+        ("el programa de bancos versión 6", "BANCO"),
+        ("DONDE DESCARGO EL ASPEL BANCO 6", "BANCO"),
+        ("el de inventarios", "SAE"),
+        ("el sistema d ventas", "SAE"),
+        ("el punto d venta", "CAJA"),
+        ("cómo configuro la caja de ahorro en el NOI", "NOI"),
+        ("el de facturación", "FACTURE"),
         ("producción", "PROD"),
         ("contabilidad electrónica", "COI"),
         ("sistema administrativo", "SAE"),
@@ -131,7 +145,55 @@ def test_every_faq_key_has_a_spanish_answer() -> None:
 
 
 def test_lexicon_rejects_rules_naming_unknown_concepts(tmp_path: Path) -> None:
-    bad = LEXICON_FILE.read_text(encoding="utf-8").replace('all = ["install"]', 'all = ["nope"]')
+    text = LEXICON_FILE.read_text(encoding="utf-8")
+    bad = text.replace('all = ["old_version"]', 'all = ["nope"]')
+    assert bad != text
     (tmp_path / "lexicon.toml").write_text(bad, encoding="utf-8")
     with pytest.raises(ValueError, match="nope"):
         load(tmp_path / "lexicon.toml")
+
+
+def test_nicknames_are_catalogue_data(tmp_path: Path) -> None:
+    catalogue = tmp_path / "catalogue.toml"
+    catalogue.write_text(
+        '[products.XYZ]\nname = "Aspel XYZ"\nletter = "X"\n'
+        'nicknames = ["xyz", "el de pruebas"]\nnot_meant = ["de pruebas de"]\n',
+        encoding="utf-8",
+    )
+    index = ProductIndex.from_file(catalogue)
+    assert index.mentions(["quiero", "el", "de", "pruebas"], ["quiero", "el", "de", "pruebas"])
+    words = "el de pruebas de sonido".split()
+    assert index.mentions(words, words) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "also"),
+    [
+        (
+            "no puedo entrar y además necesito el código de activación",
+            Intent.FORGOT_PASSWORD,  # the blocker first
+            Intent.RESEND_CDA,
+        ),
+        (
+            "olvidé mi contraseña, y luego quiero actualizar mi noi",
+            Intent.FORGOT_PASSWORD,
+            Intent.UPGRADE_SERIAL,
+        ),
+        ("quiero actualizar mi coi a la 9", Intent.UPGRADE_SERIAL, None),
+        ("hola, buenas tardes. Quiero actualizar mi coi", Intent.UPGRADE_SERIAL, None),
+    ],
+)
+def test_second_request(text: str, intent: Intent, also: Intent | None) -> None:
+    got = understand(text)
+    assert (got.intent, got.also) == (intent, also)
+
+
+def test_ranked_is_the_top_three_with_calibrated_probabilities() -> None:
+    got = understand("no me llegó el código de activación")
+    assert len(got.ranked) == 3
+    assert got.ranked[0].intent is got.intent is Intent.RESEND_CDA
+    probabilities = [scored.probability for scored in got.ranked]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert 0.5 < probabilities[0] <= 1.0 and sum(probabilities) <= 1.0 + 1e-3
+    assert got.confidence == probabilities[0]
+    assert len({scored.intent for scored in got.ranked}) == 3

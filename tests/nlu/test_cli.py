@@ -20,8 +20,12 @@ def test_one_json_object_per_line() -> None:
         "serial": "CLSNRR123456",
         "confidence": second["confidence"],
         "faq": None,
+        "ranked": second["ranked"],
+        "also": None,
     }
     assert 0 <= second["confidence"] <= 1
+    assert second["ranked"][0] == ["resend_cda", second["confidence"]]
+    assert len(second["ranked"]) == 3
 
 
 def test_evaluate_prints_the_figures(tmp_path: Path) -> None:
@@ -34,6 +38,8 @@ def test_evaluate_prints_the_figures(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["understand", "--evaluate", str(data)])
     assert result.exit_code == 0, result.output
     for expected in [
+        "precision",
+        "recall",
         "intent accuracy:  100.0%",
         "product accuracy: 100.0%",
         "serial accuracy:  100.0%",
@@ -41,3 +47,13 @@ def test_evaluate_prints_the_figures(tmp_path: Path) -> None:
         "timing per message",
     ]:
         assert expected in result.output
+
+
+def test_no_failures_listed_for_the_blind_set(tmp_path: Path) -> None:
+    blind = tmp_path / "blind"
+    blind.mkdir()
+    (blind / "set.yaml").write_text("- {text: hola, intent: greeting}\n", encoding="utf-8")
+    refused = CliRunner().invoke(main, ["understand", "--evaluate", str(blind), "--failures"])
+    assert refused.exit_code != 0 and "aggregate only" in refused.output
+    result = CliRunner().invoke(main, ["understand", "--evaluate", str(blind)])
+    assert result.exit_code == 0 and "hola" not in result.output

@@ -1,7 +1,9 @@
-"""Accuracy floors on the labelled set, set from the measured figures (see tests/nlu/README.md).
+"""Floors on cross-validated figures: each writer's file predicted by a model trained on the
+others (``python -m bot.nlu.train --cross-validate``), never on the blind set.
 
-Measured at the commit that froze the lexicon: tune 99.1% intent (344/347), held-out 93.7%
-(104/111), whole set 97.8%; product, serial and FAQ 100% held-out, >= 99% tune.
+Measured when the classifier was committed (see the README, "Understanding free text"):
+94.9% intent over the 1,358 held-out predictions, every persona file 92.7% or more, product
+99.9%, serial 100%, FAQ 98.7% on the files that label it. The floors sit a little under.
 """
 
 from __future__ import annotations
@@ -13,46 +15,51 @@ import pytest
 
 from bot.nlu.evaluate import Report, evaluate, load_examples
 
+pytest.importorskip("sklearn", reason="the 'train' extra (scikit-learn)")
+
+from bot.nlu import train  # noqa: E402  (needs scikit-learn)
+
 DATA = Path(__file__).with_name("data")
 
 
 @pytest.fixture(scope="module")
-def tune() -> Report:
-    return evaluate(load_examples(DATA / "tune.yaml"))
+def folds() -> dict[str, Report]:
+    return train.cross_validate(train.load_groups(DATA))
 
 
 @pytest.fixture(scope="module")
-def heldout() -> Report:
-    return evaluate(load_examples(DATA / "heldout.yaml"))
+def pooled(folds: dict[str, Report]) -> Report:
+    total = Report()
+    for report in folds.values():
+        total = total.merge(report)
+    return total
 
 
-@pytest.fixture(scope="module")
-def whole() -> Report:
-    return evaluate(load_examples(DATA))
+def test_every_file_is_held_out_once(folds: dict[str, Report]) -> None:
+    assert set(folds) >= {"data", "contadora", "distribuidor", "ferreteria", "mayor", "nomina"}
+    assert sum(r.total for r in folds.values()) == len(load_examples(DATA))
 
 
-def test_the_set_is_big_and_split(tune: Report, heldout: Report) -> None:
-    assert tune.total + heldout.total >= 320
-    assert 0.2 <= heldout.total / (tune.total + heldout.total) <= 0.3
+def test_intent_floors(folds: dict[str, Report], pooled: Report) -> None:
+    assert pooled.intent_accuracy >= 0.935
+    for name, report in folds.items():
+        assert report.intent_accuracy >= 0.90, name
 
 
-def test_intent_floors(tune: Report, heldout: Report, whole: Report) -> None:
-    assert tune.intent_accuracy >= 0.98
-    assert heldout.intent_accuracy >= 0.92
-    assert whole.intent_accuracy >= 0.97
+def test_every_intent_is_mostly_right(pooled: Report) -> None:
+    for intent in pooled.per_intent:  # the weakest: help, recall 81% (info vs. the action)
+        assert pooled.recall(intent) >= 0.78, intent
+        assert pooled.precision(intent) >= 0.88, intent
 
 
-def test_extraction_floors(whole: Report) -> None:
-    assert whole.product_accuracy >= 0.99
-    assert whole.serial_accuracy >= 0.99
-    assert whole.faq_accuracy >= 0.98
+def test_extraction_floors(pooled: Report) -> None:
+    assert pooled.product_accuracy >= 0.99
+    assert pooled.serial_accuracy >= 0.99
+    assert pooled.faq_total >= 400 and pooled.faq_accuracy >= 0.97
 
 
-def test_every_intent_is_mostly_right(whole: Report) -> None:
-    for intent, n in whole.per_intent.items():
-        assert whole.per_intent_ok[intent] / n >= 0.85, intent
-
-
-def test_fast_enough(whole: Report) -> None:
-    # Typical is ~60-70 µs on the dev box; the floor leaves room for a busy CI machine.
-    assert statistics.median(whole.seconds) < 0.0005
+def test_fast_enough() -> None:
+    report = evaluate(load_examples(DATA))
+    report = evaluate(load_examples(DATA))  # warm
+    # Typical is ~230 µs median on the dev box; the floor leaves room for a busy CI machine.
+    assert statistics.median(report.seconds) < 0.002

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +21,9 @@ def assert_valid(got: Understanding) -> None:
     assert got.product is None or got.product in PRODUCTS
     assert got.serial is None or is_valid(got.serial)
     assert got.faq is None or got.faq in FAQ_KEYS
+    assert len(got.ranked) in (0, 3)
+    assert all(0.0 <= scored.probability <= 1.0 for scored in got.ranked)
+    assert got.also is None or (isinstance(got.also, Intent) and got.also is not got.intent)
 
 
 @given(st.text())
@@ -30,7 +35,9 @@ def test_any_unicode(text: str) -> None:
 @given(st.text(min_size=1, max_size=40).map(lambda s: (s * (10_000 // len(s) + 1))[:10_000]))
 def test_ten_thousand_characters(text: str) -> None:
     assert len(text) == 10_000
+    start = time.perf_counter()
     assert_valid(understand(text))
+    assert time.perf_counter() - start < 0.1  # a few ms on the dev box
 
 
 @given(
