@@ -1,4 +1,7 @@
-"""``aspel-bot diagram``: the flow of ``bot.fsm`` as a Mermaid diagram in ``docs/flow.md``.
+"""``aspel-bot diagram``: the flow of ``bot.fsm`` as a Mermaid diagram, ``docs/flow.md``.
+
+The file is written under the working folder (run it from the checkout to refresh the committed
+one) or wherever ``--out`` says; never into the installed package.
 
 Generated from the same transition list the bot runs on, with transitions' own Mermaid engine
 (no Graphviz). Navigation that works from every step (start, cancel, logout, help, advisor…)
@@ -15,7 +18,7 @@ from transitions.extensions import GraphMachine
 
 from bot.fsm import EVERYWHERE, NOT_HANDOFF, TRANSITIONS, State
 
-FLOW_FILE = Path(__file__).resolve().parent.parent / "docs" / "flow.md"
+FLOW_FILE = Path("docs") / "flow.md"
 
 
 def _everywhere(transition: dict[str, Any]) -> bool:
@@ -57,7 +60,15 @@ def document() -> str:
 
 
 @click.command("diagram")
-@click.option("--output", type=click.Path(path_type=Path), default=FLOW_FILE, show_default=True)
+@click.option(
+    "--out",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=FLOW_FILE,
+    show_default=True,
+    help="Where to write (relative to the working folder).",
+)
 def command(output: Path) -> None:
     """Write the Mermaid diagram of the conversation flow."""
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,7 @@
 """Every user-facing string comes from ``locales/<lang>/*.ftl`` (Project Fluent).
 
+The files live at the top of the repository and ship inside the wheel as ``bot/locales``.
+
 Code names a message id and passes variables: ``t("upgrade-done", serial=new)``. Fluent was
 chosen over gettext because ids are stable keys (the Spanish can be rewritten freely without
 touching code), variables are named, and selectors handle plurals and modalities in the
@@ -14,7 +16,15 @@ from typing import Any
 
 from fluent.runtime import FluentBundle, FluentResource
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+def _locales_dir() -> Path:
+    """``bot/locales`` in an installed wheel (setup.py maps it there), else the checkout's."""
+    package = Path(__file__).resolve().parent
+    installed = package / "locales"
+    return installed if installed.is_dir() else package.parent / "locales"
+
+
+LOCALES_DIR = _locales_dir()
 
 
 class MissingMessage(KeyError):

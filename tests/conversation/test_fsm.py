@@ -10,6 +10,7 @@ from bot.diagram import FLOW_FILE, document
 from bot.fsm import BACK, MACHINE, State
 
 ROOT = Path(__file__).resolve().parents[2]
+COMMITTED_FLOW = ROOT / FLOW_FILE
 
 
 def test_every_state_has_a_prompt() -> None:
@@ -36,4 +37,16 @@ def test_back_leads_somewhere_from_every_journey_step() -> None:
 
 
 def test_the_committed_flow_diagram_is_current() -> None:
-    assert FLOW_FILE.read_text(encoding="utf-8") == document(), "run: aspel-bot diagram"
+    assert COMMITTED_FLOW.read_text(encoding="utf-8") == document(), "run: aspel-bot diagram"
+
+
+def test_diagram_writes_under_the_working_folder_or_out(tmp_path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from bot.diagram import command
+
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(command, []).exit_code == 0
+    assert (tmp_path / "docs" / "flow.md").read_text(encoding="utf-8") == document()
+    assert CliRunner().invoke(command, ["--out", "elsewhere/flow.md"]).exit_code == 0
+    assert (tmp_path / "elsewhere" / "flow.md").read_text(encoding="utf-8") == document()
