@@ -22,6 +22,14 @@ from bot.fsm import MACHINE
 Translate = Callable[..., str]
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A trigger to fire, with the outcome of the step's work as keyword arguments."""
+
+    trigger: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class FlowEvent:
     from_state: str
@@ -44,6 +52,7 @@ class Dialogue:
     handoff_closed: str | None = None  # "closed" (by the advisor) or "left" (by the customer)
     # (journey, product) as the trigger found them: a ``before`` callback may drop the journey
     left: tuple[str | None, str | None] = (None, None)
+    then: str | None = None  # a second request of this turn's message, offered when done
 
     def fire(self, trigger: str, **kwargs: Any) -> bool:
         """Fire one trigger; False when the current step has no such transition."""

@@ -27,7 +27,7 @@ from weakref import WeakValueDictionary
 
 from sqlalchemy import Connection
 
-from bot.conversation import delivery, redaction
+from bot.conversation import delivery, reading, redaction
 from bot.conversation.dialogue import Dialogue, Translate
 from bot.conversation.messages import Inbound, Outcome, Reply
 from bot.conversation.records import (
@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096  # Telegram's own limit for one message
 TRANSCRIPT_TEXT = 2000  # what a transcript keeps of one customer message
-MISSES_BEFORE_ADVISOR = 3
+MISSES_BEFORE_ADVISOR = reading.MISSES_BEFORE_ADVISOR
 CLOSE_COMMAND = "/cerrar"  # what the advisor typed to hand the customer back, as transcribed
 EXPIRED = "inactivity"  # what the transcript says of a session closed by its stored deadline
 REMINDED = "reminder"
@@ -241,12 +241,10 @@ class Engine:
             return
         else:
             step = self.steps.on_text(d, inbound.text, turn)
+        pending = d.slots.get("then")  # a second request, offered when this journey is done
         if step is not None and not d.fire(step.trigger, **step.kwargs):
             d.fire("unrecognized")
-        if d.state is State.CHOOSE_MODALITY and (
-            "hint_product" in d.slots or "hint_serial" in d.slots
-        ):
-            self.steps.follow_hints(d, turn)
+        reading.after_step(d, turn, pending)
 
     def _queued_words(self, d: Dialogue, text: str, outcome: Outcome) -> None:
         """What a customer writes while waiting lands in the ticket (the transcript, and the

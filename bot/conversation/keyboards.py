@@ -20,6 +20,8 @@ SUBSCRIPTIONS, LICENCES = "mod:subscription", "mod:licence"
 ACCEPT, DECLINE = "t:accept", "t:decline"
 SEND_CDA = "cda:send"
 SERIAL_PREFIX = "s:"
+CLARIFY_PREFIX, CLARIFY_NONE = "c:", "none"  # "¿Quieres … o …?": c:<intent>, or c:none
+MENU_LABELS = {UPGRADE: "btn-upgrade", CDA: "btn-cda"}
 
 
 def rows(*buttons: Button) -> Rows:
@@ -48,6 +50,18 @@ def advisor(t: Translate) -> Button:
 
 def leave_queue(t: Translate) -> Button:
     return _b(t, "btn-leave-queue", LEAVE_QUEUE)
+
+
+def menu_button(t: Translate, data: str) -> Button:
+    return _b(t, MENU_LABELS[data], data)
+
+
+def clarify_option(t: Translate, intent: str) -> Button:
+    return _b(t, "btn-clarify", CLARIFY_PREFIX + intent, intent=intent)
+
+
+def clarify_none(t: Translate) -> Button:
+    return _b(t, "btn-clarify-none", CLARIFY_PREFIX + CLARIFY_NONE)
 
 
 def menu(t: Translate) -> Rows:

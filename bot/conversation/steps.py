@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 from unidecode import unidecode
 
 from bot.conversation import keyboards as kb
-from bot.conversation import redaction
-from bot.conversation.dialogue import Dialogue
+from bot.conversation import reading, redaction
+from bot.conversation.dialogue import Dialogue, Step
 from bot.domain import errors, serials
-from bot.domain.catalogue import default_catalogue
 from bot.domain.model import (
     AccountSummary,
     CdaResendResult,
@@ -30,7 +29,6 @@ from bot.domain.model import (
 from bot.domain.passwords import LoginCheck, PasswordWork, Verdict
 from bot.domain.services import check_new_password
 from bot.fsm import MENU_LIKE, State
-from bot.nlu import Intent, Understanding, understand
 
 MAX_USERNAME = 64
 MAX_PASSWORD = 1024
@@ -99,12 +97,6 @@ class Turn:
     verdict: Verdict | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    trigger: str
-    kwargs: dict[str, Any] = field(default_factory=dict)
-
-
 UNRECOGNIZED = Step("unrecognized")
 
 
@@ -159,17 +151,19 @@ class Steps:
         word = NAV_WORDS.get(fold(text))
         if word:
             return Step(word)
-        pressed = match_button(text, d.slots.get("offered", [])) or _yes_or_no(d.state, text)
+        pressed = match_button(text, d.slots.get("offered", [])) or reading.loose_press(d, text)
         if pressed is not None:
             return self.on_button(d, pressed, t)
         handler = self._text.get(d.state)
         if handler is None or (d.state in FREE_FORM and len(text.split()) > 1):
-            return self.understood(d, text, t, FALLBACKS.get(d.state, UNRECOGNIZED))
+            return reading.understood(d, text, t, FALLBACKS.get(d.state, UNRECOGNIZED))
         return handler(d, text, t)
 
     def on_button(self, d: Dialogue, data: str, t: Turn) -> Step:
         if data in GLOBAL_BUTTONS:
             return Step(GLOBAL_BUTTONS[data])
+        if data.startswith(kb.CLARIFY_PREFIX):
+            return reading.clarified(d, data)
         if d.state in MENU_LIKE:
             return MENU_BUTTONS.get(data, UNRECOGNIZED)
         if data == kb.FORGOT:
@@ -243,7 +237,7 @@ class Steps:
         if serial is None:
             if SERIAL_LIKE.match(text.strip()):
                 return Step("serial_rejected", {"error": errors.MalformedSerial(text.strip())})
-            return self.understood(d, text, t, FALLBACKS[State.CHOOSE_SERIAL])
+            return reading.understood(d, text, t, FALLBACKS[State.CHOOSE_SERIAL])
         return self._serial(d, t, serial)
 
     def _serial(self, d: Dialogue, t: Turn, serial: str) -> Step:
@@ -272,134 +266,7 @@ class Steps:
             return Step("cda_refused", {"error": error})
         return Step("cda_sent", {"result": result})
 
-    # --- free text ------------------------------------------------------------------------
 
-    def understood(self, d: Dialogue, text: str, t: Turn, fallback: Step) -> Step | None:
-        """What a free-text message asks for, at any step (``None``: already acted on)."""
-        u = understand(text)
-        if u.intent in ACTIONS:
-            return _action(d, u)
-        if u.faq:
-            return Step("faq", {"key": u.faq})
-        if u.intent in ANSWERS:
-            return ANSWERS[u.intent]
-        shown = _shown_serial(d, u.product)
-        if shown:
-            return self._serial(d, t, shown)
-        if (u.product or u.serial) and d.state in (State.CHOOSE_MODALITY, State.CHOOSE_SERIAL):
-            d.slots.update(hint_product=u.product, hint_serial=u.serial)
-            self.follow_hints(d, t)
-            return None
-        return fallback
-
-    def follow_hints(self, d: Dialogue, t: Turn) -> None:
-        """Go straight to the system the customer named (product or serial), once logged in."""
-        product, serial = d.slots.pop("hint_product", None), d.slots.pop("hint_serial", None)
-        if d.account_id is None or not (product or serial):
-            return
-        rows = t.portal.list_systems(d.account_id)
-        named = [r for r in rows if r.serial == serial] or [
-            r for r in rows if r.product == product and r.replaced_by is None
-        ]
-        if not named or len({r.modality for r in named}) > 1:
-            return  # nothing, or both lists: let the customer choose as usual
-        _drop_prompt(d, ("modality-ask-upgrade", "modality-ask-cda", "serial-ask"))
-        if len(named) > 1:
-            d.fire("modality_chosen", modality=named[0].modality, systems=named)
-            return
-        same_list = [r for r in rows if r.modality is named[0].modality]
-        d.fire("modality_chosen", modality=named[0].modality, systems=same_list)
-        _drop_prompt(d, ("serial-ask",))
-        d.fire("serial_chosen", row=named[0])
-
-
-def _yes_or_no(state: State, text: str) -> str | None:
-    """At a confirmation, "si, dale" presses its yes button and "no, gracias" its no button."""
-    buttons = CONFIRMATIONS.get(state)
-    words = re.findall(r"[a-z]+", fold(text))
-    if buttons is None or not words:
-        return None
-    if words[0] in NO_WORDS:
-        return buttons[1]
-    if words[0] in YES_WORDS or " ".join(words[:2]) in YES_WORDS:
-        return buttons[0]
-    return None
-
-
-def _action(d: Dialogue, u: Understanding) -> Step:
-    if u.intent is Intent.FORGOT_PASSWORD:
-        return Step("pick_recovery" if d.state in MENU_LIKE else "forgot_password")
-    trigger = {
-        Intent.UPGRADE_SERIAL: "pick_upgrade",
-        Intent.RESEND_CDA: "pick_cda",
-        Intent.HUMAN_AGENT: "advisor",
-        Intent.CANCEL: "cancel",
-    }[u.intent]
-    return Step(trigger, {"product": u.product, "serial": u.serial})
-
-
-def _shown_serial(d: Dialogue, product: str | None) -> str | None:
-    """The one serial of the list on screen that belongs to the product named, if exactly one."""
-    if d.state is not State.CHOOSE_SERIAL or product is None:
-        return None
-    name = default_catalogue().get(product).name
-    shown = [serial for serial, system, _version in d.slots.get("systems", []) if system == name]
-    return shown[0] if len(shown) == 1 else None
-
-
-def _drop_prompt(d: Dialogue, keys: tuple[str, ...]) -> None:
-    """Take back the last prompt when the conversation moves on at once (a followed hint)."""
-    if d.replies and d.replies[-1].key in keys:
-        d.replies.pop()
-
-
-# The yes and no buttons of each confirmation step, and the words that mean them.
-CONFIRMATIONS = {
-    State.UPGRADE_TERMS: (kb.ACCEPT, kb.DECLINE),
-    State.CDA_CONFIRM: (kb.SEND_CDA, kb.BACK),
-}
-YES_WORDS = {
-    "si",
-    "ok",
-    "okay",
-    "okey",
-    "va",
-    "vale",
-    "dale",
-    "sale",
-    "claro",
-    "acepto",
-    "aceptar",
-    "adelante",
-    "yes",
-    "simon",
-    "de acuerdo",
-    "por favor",
-    "andale",
-    "enviar",
-    "envialo",
-    "reenviar",
-    "reenvialo",
-    "mandalo",
-    "actualizar",
-    "actualizalo",
-}
-NO_WORDS = {"no", "nel", "nop", "nope", "cancelar", "espera", "mejor"}
-ACTIONS = {
-    Intent.UPGRADE_SERIAL,
-    Intent.RESEND_CDA,
-    Intent.FORGOT_PASSWORD,
-    Intent.HUMAN_AGENT,
-    Intent.CANCEL,
-}
-ANSWERS = {
-    Intent.GREETING: Step("greet"),
-    Intent.THANKS: Step("thank"),
-    Intent.HELP: Step("help"),
-    Intent.NO_ACCOUNT: Step("faq", {"key": "faq-no-account"}),
-    Intent.DOWNLOAD: Step("faq", {"key": "faq-download"}),
-    Intent.ACTIVATION_HELP: Step("faq", {"key": "activation-help"}),
-}
 # Steps whose answer is one word (a user name, an e-mail): a sentence there is a question.
 FREE_FORM = (State.LOGIN_USER, State.RECOVERY_USER)
 FALLBACKS = {

@@ -189,3 +189,51 @@ thanks-reply = ¡De nada! Para eso estoy.
 activation-help =
     Para activar tu sistema necesitas su número de serie y tu Código de Activación (CDA). El asistente de activación te pedirá la razón social registrada en aspel.com.
     Tu distribuidor te puede ayudar a activarlo, o llámanos al { aspel-phone }.
+
+## --- Reading in context, and asking when unsure (bot/conversation/reading.py) -----------
+
+clarify-ask-two = Quiero entenderte bien: ¿quieres { $first } o { $second }?
+clarify-ask-one = Quiero entenderte bien: ¿quieres { $first }?
+clarify-option = { $intent ->
+    [upgrade_serial] actualizar tu número de serie a la nueva versión
+    [resend_cda] que te reenvíe tu Código de Activación (CDA)
+    [forgot_password] recuperar tu contraseña
+    [no_account] saber cómo crear tu cuenta Aspel
+    [download] saber dónde descargar la nueva versión
+    [activation_help] saber cómo activar tu sistema
+    [human_agent] hablar con un asesor
+    [cancel] dejar lo que estábamos haciendo
+   *[help] saber en qué te puedo ayudar
+}
+btn-clarify = { $intent ->
+    [upgrade_serial] Actualizar mi serie
+    [resend_cda] Reenviar mi CDA
+    [forgot_password] Recuperar mi contraseña
+    [no_account] Crear mi cuenta
+    [download] Descargar la nueva versión
+    [activation_help] Activar mi sistema
+    [human_agent] Hablar con un asesor
+    [cancel] Dejarlo así
+   *[help] Ver en qué me ayudas
+}
+btn-clarify-none = Ninguna, es otra cosa
+clarify-rephrase = Va. Cuéntame con otras palabras qué necesitas, o escribe /menu para ver las opciones.
+cda-followup = A veces el correo tarda unos minutos en llegar. Búscalo también en spam o correo no deseado; lo mandé a { $email }. Si esa dirección ya no es la tuya, cámbiala en Mi perfil > Datos generales del portal. Si quieres, te lo reenvío otra vez.
+licence-complaint = Entiendo, y tu pago sí cuenta: tu licencia de { $system } { $version } es tuya y puedes seguir usándola. Lo que cubre es esa versión; la nueva se adquiere con una compra aparte, por eso no puedo actualizarla desde aquí como una suscripción. Un asesor puede revisar tu caso y darte precios y opciones. ¿Te comunico con uno?
+cda-physical-complaint = Entiendo. Los sistemas comprados en caja traen su CDA impreso en el Certificado de Autenticidad del empaque; ese código no está en el portal y por eso no puedo mandártelo por correo. Si ya no tienes el certificado, un asesor puede revisar tu caso. ¿Te comunico con uno?
+modality-both-lists = Tienes { $system } en las dos listas, en Suscripciones y en Licenciamiento. ¿En cuál está el que necesitas?
+product-not-in-account = No encontré { $system } entre los sistemas de tu cuenta. ¿En qué lista está el sistema que buscas?
+serial-not-in-account = La serie { $serial } no está entre los sistemas de tu cuenta. Si es de otra cuenta, entra con esa cuenta; si no, elige la lista de tu sistema.
+two-requests = Primero { $first ->
+        [forgot_password] recuperemos tu contraseña
+        [resend_cda] reenviemos tu CDA
+       *[upgrade_serial] actualicemos tu número de serie
+    }; en cuanto terminemos, te ayudo { $then ->
+        [resend_cda] con tu CDA
+       *[upgrade_serial] a actualizar tu número de serie
+    }.
+then-offer = Y como me pediste, { $request ->
+        [resend_cda] seguimos con tu CDA
+       *[upgrade_serial] seguimos con la actualización de tu número de serie
+    } cuando quieras:
+reply-pick-option = ¡Va! Solo dime cuál de estas opciones quieres:
