@@ -21,7 +21,6 @@ ACCEPT, DECLINE = "t:accept", "t:decline"
 SEND_CDA = "cda:send"
 SERIAL_PREFIX = "s:"
 CLARIFY_PREFIX, CLARIFY_NONE = "c:", "none"  # "¿Quieres … o …?": c:<intent>, or c:none
-MENU_LABELS = {UPGRADE: "btn-upgrade", CDA: "btn-cda"}
 
 
 def rows(*buttons: Button) -> Rows:
@@ -52,8 +51,9 @@ def leave_queue(t: Translate) -> Button:
     return _b(t, "btn-leave-queue", LEAVE_QUEUE)
 
 
-def menu_button(t: Translate, data: str) -> Button:
-    return _b(t, MENU_LABELS[data], data)
+def then_button(t: Translate, data: str, request: str) -> Button:
+    """A second request of the customer's, offered when the first is done (a menu entry)."""
+    return _b(t, "btn-then", data, request=request)
 
 
 def clarify_option(t: Translate, intent: str) -> Button:

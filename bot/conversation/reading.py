@@ -173,8 +173,10 @@ def after_step(d: Dialogue, t: Turn, pending: str | None) -> None:
         return
     if d.state in DONE:
         d.slots.pop("then", None)
-        button = kb.menu_button(d.t, LATER[Intent(later)])
-        d.say("then-offer", buttons=kb.rows(button), request=later)
+        button = kb.then_button(d.t, LATER[Intent(later)], later)
+        menu = d.replies.pop() if d.replies and d.replies[-1].key == "menu-more" else None
+        d.say("then-offer", buttons=kb.rows(button), request=later)  # before the menu's own
+        d.replies.extend([menu] if menu else [])
     elif d.then is not None:
         d.slots["then"] = d.then
 

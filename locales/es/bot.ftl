@@ -237,3 +237,7 @@ then-offer = Y como me pediste, { $request ->
        *[upgrade_serial] seguimos con la actualización de tu número de serie
     } cuando quieras:
 reply-pick-option = ¡Va! Solo dime cuál de estas opciones quieres:
+btn-then = { $request ->
+    [resend_cda] Seguir con mi CDA
+   *[upgrade_serial] Seguir con la actualización
+}
