@@ -80,6 +80,12 @@ class Dialogue:
         buttons = screen.buttons(self.t, self.slots)
         self.say(screen.key, buttons=buttons, secret=screen.secret, **screen.arguments(self.slots))
 
+    def remember_offered(self) -> None:
+        """Keep the buttons of this turn's replies: only those may be pressed next."""
+        offered = [[b.data, b.label] for reply in self.replies for b in reply.all_buttons()]
+        if offered:
+            self.slots["offered"] = offered
+
     def moved(
         self, source: State, dest: State, trigger: str, journey: str | None, product: str | None
     ) -> None:

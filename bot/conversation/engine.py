@@ -27,20 +27,17 @@ from weakref import WeakValueDictionary
 
 from sqlalchemy import Connection
 
-from bot.conversation import delivery, reading, redaction
+from bot.conversation import delivery, reading, recording, redaction
 from bot.conversation.dialogue import Dialogue, Translate
 from bot.conversation.messages import Inbound, Outcome, Reply
 from bot.conversation.records import (
-    FlowRecord,
     Kind,
-    NewTicket,
     StoredConversation,
     TicketStatus,
     TranscriptEvent,
-    TurnRecords,
     Who,
 )
-from bot.conversation.state_versions import STATE_VERSION, restore_state
+from bot.conversation.state_versions import restore_state
 from bot.conversation.steps import Step, Steps, Suspend, Turn, command_of
 from bot.domain.passwords import PasswordPool, Verdict
 from bot.domain.portal import Portal
@@ -53,7 +50,7 @@ from bot.storage.unit_of_work import TurnUnitOfWork
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096  # Telegram's own limit for one message
-TRANSCRIPT_TEXT = 2000  # what a transcript keeps of one customer message
+TRANSCRIPT_TEXT = recording.TRANSCRIPT_TEXT
 MISSES_BEFORE_ADVISOR = reading.MISSES_BEFORE_ADVISOR
 CLOSE_COMMAND = "/cerrar"  # what the advisor typed to hand the customer back, as transcribed
 EXPIRED = "inactivity"  # what the transcript says of a session closed by its stored deadline
@@ -188,7 +185,9 @@ class Engine:
         d = self._dialogue(stored, now)
         turn = Turn(self.portal.within(TurnUnitOfWork(conn)), inbound.chat_id, suspended, verdict)
         before = d.state
-        said = self._inbound_event(d, inbound, now)  # before the turn replaces what was offered
+        said = recording.inbound_event(
+            d, inbound, now, self.marker
+        )  # before what is offered changes
         outcome = Outcome(screen=(stored.screen_message_id, stored.screen_sticky))
         if self._idle(stored, d, now):
             d.fire("expire")
@@ -197,20 +196,20 @@ class Engine:
         if d.slots.get("misses", 0) >= MISSES_BEFORE_ADVISOR and d.state is not State.HANDOFF:
             d.fire("advisor", reason="stuck")
         if d.handoff_reason:
-            self._tell_opening(d, now)
-        self._remember_offered(d)
+            recording.tell_opening(d, self.hours, now)
+        d.remember_offered()
         outcome.replies = d.replies
         outcome.state = d.state.value
         # media at a password step may carry the password in its caption: delete it as well
         media = inbound.text is None and inbound.button is None
         media_at_secret_step = media and before in redaction.SECRET_STEPS
         outcome.delete_inbound = media_at_secret_step or redaction.is_secret_turn(
-            before, inbound.text or "", _is_typed(inbound)
+            before, inbound.text or "", recording.is_typed(inbound)
         )
         plan = delivery.for_turn(inbound, outcome, said.text if said.kind is Kind.BUTTON else None)
         if outcome.relay_to_advisor is not None and self.options.support:
             plan.add("relay", text=outcome.relay_to_advisor)
-        saved = self.turns.save(conn, self._records(stored, d, [said], now))
+        saved = self.turns.save(conn, recording.records(stored, d, [said], now, self.idle_timeout))
         outcome.ticket_id = saved.ticket_id
         if saved.ticket_id is not None:
             schedule(conn, HANDOFF_REMINDER, inbound.chat_id, now + self.options.reminder_after)
@@ -312,7 +311,7 @@ class Engine:
         now: datetime,
     ) -> Outcome:
         """A turn no customer message started: said in the chat as a new message."""
-        self._remember_offered(d)
+        d.remember_offered()
         said = TranscriptEvent(
             stored.chat_id, now, Who.SYSTEM, Kind.COMMAND, what, None, d.state.value
         )
@@ -323,7 +322,7 @@ class Engine:
             plan.add("screen", **delivery.screen(d.replies))
         if what == REMINDED and self.options.support:
             plan.add("remind")
-        saved = self.turns.save(conn, self._records(stored, d, [said], now))
+        saved = self.turns.save(conn, recording.records(stored, d, [said], now, self.idle_timeout))
         self._support_ops(plan, saved.ticket_id, saved.closed, d)
         self._deliver(conn, plan, saved.turn, outcome)
         return outcome
@@ -344,7 +343,7 @@ class Engine:
             plan.add("send", text=words)
         else:
             d.fire(trigger)
-            self._remember_offered(d)
+            d.remember_offered()
             outcome.replies, outcome.state = d.replies, d.state.value
             plan.add("screen", **delivery.screen(d.replies))
         said = TranscriptEvent(
@@ -356,7 +355,7 @@ class Engine:
             None,
             State.HANDOFF.value,
         )
-        saved = self.turns.save(conn, self._records(stored, d, [said], now))
+        saved = self.turns.save(conn, recording.records(stored, d, [said], now, self.idle_timeout))
         for ticket_id in saved.closed:
             plan.add("send", to=delivery.SUPPORT, ticket=ticket_id, key="ticket-closed")
         self._deliver(conn, plan, saved.turn, outcome)
@@ -388,102 +387,8 @@ class Engine:
         outcome.deliveries = plan.numbered(turn)
         self.turns.save_deliveries(conn, outcome.deliveries, self.clock())
 
-    def _tell_opening(self, d: Dialogue, now: datetime) -> None:
-        """Outside business hours, say when an advisor will answer."""
-        if self.hours is None or self.hours.is_open(now):
-            return
-        opening = self.hours.next_opening(now)
-        d.say(
-            "handoff-after-hours",
-            keep=True,
-            when=opening.when,
-            weekday=opening.weekday,
-            time=opening.time,
-        )
-
     def _idle(self, stored: StoredConversation, d: Dialogue, now: datetime) -> bool:
         if stored.updated_at is None or d.state is State.HANDOFF:
             return False
         active = d.account_id is not None or d.state not in MENU_LIKE
         return active and now - stored.updated_at > self.idle_timeout
-
-    @staticmethod
-    def _remember_offered(d: Dialogue) -> None:
-        offered = [[b.data, b.label] for reply in d.replies for b in reply.all_buttons()]
-        if offered:
-            d.slots["offered"] = offered
-
-    def _records(
-        self,
-        stored: StoredConversation,
-        d: Dialogue,
-        said: list[TranscriptEvent],
-        now: datetime,
-    ) -> TurnRecords:
-        chat = stored.chat_id
-        active = d.account_id is not None or d.state not in MENU_LIKE
-        conversation = StoredConversation(
-            chat_id=chat,
-            state=d.state.value,
-            state_version=STATE_VERSION,
-            slots=d.slots,
-            account_id=d.account_id,
-            turn=stored.turn,
-            updated_at=now,
-            expires_at=now + self.idle_timeout if active and d.state is not State.HANDOFF else None,
-        )
-        state = d.state.value
-        transcript = said + [
-            TranscriptEvent(
-                chat, now, Who.BOT, Kind.TEXT, redaction.staff_text(r.text), None, state
-            )
-            for r in d.replies
-        ]
-        flow = [
-            FlowRecord(chat, now, f.journey, f.product, f.from_state, f.to_state, f.trigger)
-            for f in d.flow
-        ]
-        return TurnRecords(
-            conversation=conversation,
-            transcript=transcript,
-            flow=flow,
-            ticket=self._ticket(d, chat, now) if d.handoff_reason else None,
-            close_tickets=now if d.handoff_closed else None,
-            close_status=TicketStatus(d.handoff_closed or TicketStatus.CLOSED),
-        )
-
-    def _inbound_event(self, d: Dialogue, inbound: Inbound, now: datetime) -> TranscriptEvent:
-        before = d.state.value
-        chat = inbound.chat_id
-        if inbound.button is not None:
-            labels = dict(d.slots.get("offered", []))
-            label = labels.get(inbound.button, "")
-            return TranscriptEvent(
-                chat, now, Who.CUSTOMER, Kind.BUTTON, label, inbound.button[:64], before
-            )
-        text = inbound.text or ""
-        if redaction.is_secret_turn(d.state, text, _is_typed(inbound)):
-            # never the password or code itself
-            return TranscriptEvent(chat, now, Who.CUSTOMER, Kind.SECRET, "", None, before)
-        kind = Kind.COMMAND if command_of(text) is not None else Kind.TEXT
-        shown = redaction.customer_text(text[:TRANSCRIPT_TEXT], d.state, self.marker)
-        return TranscriptEvent(chat, now, Who.CUSTOMER, kind, shown, None, before)
-
-    @staticmethod
-    def _ticket(d: Dialogue, chat: str, now: datetime) -> NewTicket:
-        assert d.handoff_reason is not None
-        return NewTicket(
-            chat_id=chat,
-            account_id=d.account_id,
-            username=d.slots.get("user"),
-            product=d.slots.get("product"),
-            serial=d.slots.get("serial"),
-            step=d.slots.get("handoff_from", State.MENU.value),
-            reason=d.handoff_reason,
-            opened_at=now,
-        )
-
-
-def _is_typed(inbound: Inbound) -> bool:
-    """A typed message that is not a command: at the password step, that is the password."""
-    return inbound.text is not None and command_of(inbound.text) is None
