@@ -125,7 +125,9 @@ def understood(d: Dialogue, text: str, t: Turn, fallback: Step) -> Step | None:
     handled, step = _in_context(d, u)
     if handled:
         return step
-    if d.state not in CONFIRMATIONS and "?" not in text and yes_no(text) == "yes":
+    small_talk = u.intent in (Intent.GREETING, Intent.THANKS)  # "si, gracias": thanks
+    answer = None if "?" in text or small_talk else yes_no(text)
+    if d.state not in CONFIRMATIONS and answer == "yes":
         d.say("reply-pick-option")  # "va, dale" where the question is not a yes or no
         d.prompt()
         return None
@@ -245,6 +247,7 @@ def _in_context(d: Dialogue, u: Understanding) -> tuple[bool, Step | None]:
         offer_advisor(d, "licence", State.LICENCE_UPGRADE, **named)
     else:
         d.say("cda-physical-complaint", keep=True, buttons=buttons)
+        d.prompt()  # the list it was refused from, to pick another
     return True, None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from bot.conversation import engine as engine_module
+from bot.conversation import recording
 from bot.conversation import state_versions
 from bot.conversation.state_versions import restore_state
 from bot.fsm import State
@@ -47,7 +47,7 @@ async def test_a_conversation_stored_under_an_old_name_resumes(
         )
     monkeypatch.setattr(state_versions, "STATE_VERSION", 2)
     monkeypatch.setattr(state_versions, "MIGRATIONS", {2: {"terms": State.UPGRADE_TERMS}})
-    monkeypatch.setattr(engine_module, "STATE_VERSION", 2)
+    monkeypatch.setattr(recording, "STATE_VERSION", 2)
 
     await chat.press_data("t:accept")
 
