@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from bot.conversation import recording
-from bot.conversation import state_versions
+from bot.conversation import recording, state_versions
 from bot.conversation.state_versions import restore_state
 from bot.fsm import State
 from bot.storage.schema import conversations
