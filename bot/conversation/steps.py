@@ -129,14 +129,14 @@ class Steps:
     """Stateless: every method gets the turn (``Turn``) it acts in."""
 
     def __init__(self) -> None:
-        self._text: dict[State, Callable[[Dialogue, str, Turn], Step]] = {
+        self._text: dict[State, Callable[[Dialogue, str, Turn], Step | None]] = {
             State.LOGIN_USER: self._username,
             State.LOGIN_PASSWORD: self._password,
             State.RECOVERY_USER: self._recovery,
             State.CHOOSE_SERIAL: self._typed_serial,
         }
 
-    def on_text(self, d: Dialogue, text: str, t: Turn) -> Step:
+    def on_text(self, d: Dialogue, text: str, t: Turn) -> Step | None:
         command = command_of(text)
         if command is not None:
             if d.state is State.HANDOFF and command == "salir":
@@ -159,7 +159,7 @@ class Steps:
             return reading.understood(d, text, t, FALLBACKS.get(d.state, UNRECOGNIZED))
         return handler(d, text, t)
 
-    def on_button(self, d: Dialogue, data: str, t: Turn) -> Step:
+    def on_button(self, d: Dialogue, data: str, t: Turn) -> Step | None:
         if data in GLOBAL_BUTTONS:
             return Step(GLOBAL_BUTTONS[data])
         if data.startswith(kb.CLARIFY_PREFIX):
@@ -232,7 +232,7 @@ class Steps:
         systems = t.portal.list_systems(d.account_id, modality)
         return Step("modality_chosen", {"modality": modality, "systems": systems})
 
-    def _typed_serial(self, d: Dialogue, text: str, t: Turn) -> Step:
+    def _typed_serial(self, d: Dialogue, text: str, t: Turn) -> Step | None:
         serial = serials.find_in_text(text)
         if serial is None:
             if SERIAL_LIKE.match(text.strip()):
