@@ -291,6 +291,8 @@ def _two_requests(d: Dialogue, u: Understanding) -> None:
     """ "No puedo entrar y ademas necesito el CDA": the password first, the CDA offered next."""
     if u.also not in LATER or u.also is u.intent or u.intent not in TWO_FIRST:
         return
+    if u.intent is Intent.FORGOT_PASSWORD and d.state not in (*MENU_LIKE, State.LOGIN_USER):
+        return  # no recovery from here: the turn says why, the second request waits
     d.then = str(u.also)
     d.say("two-requests", first=str(u.intent), then=str(u.also))
 
