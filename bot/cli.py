@@ -42,7 +42,7 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, _, name = target.partition(":")
-        return getattr(importlib.import_module(module), name or "command")  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), name or "command")
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

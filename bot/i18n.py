@@ -53,14 +53,14 @@ class Translator:
         text, errors = self._bundle.format_pattern(message.value, variables)
         if errors:
             raise ValueError(f"{key}: {errors}")
-        return text
+        return str(text)
 
     def attribute(self, key: str, attribute: str, **variables: Any) -> str:
         message = self._bundle.get_message(key)
         text, errors = self._bundle.format_pattern(message.attributes[attribute], variables)
         if errors:
             raise ValueError(f"{key}.{attribute}: {errors}")
-        return text
+        return str(text)
 
 
 @cache

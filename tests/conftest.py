@@ -4,6 +4,9 @@ demo-loaded database per test for each backend (``backend`` is "sqlite" or "post
 PostgreSQL comes from TEST_DATABASE_URL (a server where the user may CREATE DATABASE); unset, its
 tests skip, unless REQUIRE_POSTGRES=1 makes that a failure. Each backend's database is built once
 per session as a template and cloned per test (file copy / CREATE DATABASE … TEMPLATE).
+
+Every test gets one tier marker (``pytest -m unit|integration|e2e|slow``), from where it lives
+and what it uses; see ``pytest_collection_modifyitems``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,36 @@ from bot.storage.db import Database
 from bot.storage.migrate import upgrade_database
 
 FIXED_NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+
+TIERS = ("unit", "integration", "e2e", "slow")
+# Whole folders or files of one tier (relative to tests/). The slow tier is the load run.
+SLOW = ("scale/test_load.py",)
+END_TO_END = ("telegram/", "scale/", "test_conversation_scripts.py", "conversation/test_terminal")
+INTEGRATION = ("integration/", "mail/", "bench/")
+# A test using one of these fixtures touches a real database (SQLite file or PostgreSQL).
+STORAGE_FIXTURES = {"database_url", "db", "backend", "sqlite_template", "postgres_template"}
+TESTS = Path(__file__).resolve().parent
+
+
+def tier_of(item: pytest.Item) -> str:
+    """A test marked with a tier keeps it; otherwise by folder, then by its fixtures."""
+    for tier in TIERS:
+        if item.get_closest_marker(tier) is not None:
+            return tier
+    where = Path(str(item.fspath)).resolve().relative_to(TESTS).as_posix()
+    if where.startswith(SLOW):
+        return "slow"
+    if where.startswith(END_TO_END):
+        return "e2e"
+    if where.startswith(INTEGRATION) or STORAGE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return "integration"
+    return "unit"
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by these markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(tier_of(item))
 
 
 class FixedClock:

@@ -38,6 +38,7 @@ DATE_FORMAT = "%d/%m/%Y"
 
 def arrived(event: EventData) -> None:
     d: Dialogue = event.model
+    assert event.transition is not None  # after_state_change: a transition ran
     source, dest = event.transition.source, event.transition.dest
     if dest is not None and source != dest:
         journey, product = d.slots.get("journey"), d.slots.get("product")

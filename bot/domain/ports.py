@@ -172,12 +172,19 @@ class Outbox(Protocol):
 class UnitOfWork(Protocol):
     """One transaction per ``with``; leaving the block without ``commit`` rolls back."""
 
-    accounts: AccountRepository
-    serials: SerialRepository
-    throttles: ThrottleRepository
-    resets: ResetRepository
-    cda_resends: CdaResendRepository
-    outbox: Outbox
+    # Read-only members (properties), so an implementation may hold narrower types.
+    @property
+    def accounts(self) -> AccountRepository: ...
+    @property
+    def serials(self) -> SerialRepository: ...
+    @property
+    def throttles(self) -> ThrottleRepository: ...
+    @property
+    def resets(self) -> ResetRepository: ...
+    @property
+    def cda_resends(self) -> CdaResendRepository: ...
+    @property
+    def outbox(self) -> Outbox: ...
 
     def __enter__(self) -> Self: ...
 

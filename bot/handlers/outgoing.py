@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 from telegram import Bot, CallbackQuery, Message
@@ -47,4 +48,4 @@ async def delete(message: Message) -> bool:
 
 async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply]) -> None:
     for reply in replies:
-        await best_effort("reply", lambda reply=reply: bot.send_message(chat_id, reply.text))
+        await best_effort("reply", partial(bot.send_message, chat_id, reply.text))

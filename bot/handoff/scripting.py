@@ -24,7 +24,8 @@ from typing import Any
 import click
 import yaml
 
-from bot.handoff.tickets import Event, Ticket
+from bot.conversation.records import Ticket
+from bot.handoff.tickets import Event
 from bot.scripts import fold
 
 Translate = Callable[..., str]

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from bot.handoff.tickets import Event, Ticket, TicketQueries
+from bot.conversation.records import Ticket
+from bot.handoff.tickets import Event, TicketQueries
 
 Translate = Callable[..., str]
 FORMATS = ("txt", "json", "html")

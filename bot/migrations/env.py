@@ -23,7 +23,7 @@ def _configure(**kwargs: Any) -> None:
     context.configure(
         target_metadata=metadata,
         compare_type=True,
-        render_as_batch=bool(url) and is_sqlite(url),  # SQLite cannot ALTER most things
+        render_as_batch=bool(url) and is_sqlite(str(url)),  # SQLite cannot ALTER most things
         **kwargs,
     )
 

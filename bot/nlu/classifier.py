@@ -59,7 +59,7 @@ class Weights:
         total = proba.sum()
         if total <= 0.0:
             return np.full(len(self.classes), 1.0 / len(self.classes))
-        return proba / total  # type: ignore[no-any-return]
+        return proba / total
 
     def save(self, path: Path = ARTIFACT) -> None:
         names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)

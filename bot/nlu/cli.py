@@ -61,7 +61,7 @@ def command(
     ranked (the three likeliest intents with their probabilities) and also (a second request).
     """
     if train_data is not None or cv_data is not None:
-        from bot.nlu import train
+        from bot.nlu import classifier, train
 
         if cv_data is not None:
             click.echo(
@@ -70,7 +70,7 @@ def command(
         if train_data is not None:
             weights = train.train(train_data)
             weights.save()
-            click.echo(f"trained on {weights.meta['messages']} messages: {train.ARTIFACT}")
+            click.echo(f"trained on {weights.meta['messages']} messages: {classifier.ARTIFACT}")
         return
     if dataset is not None:
         from bot.nlu.evaluate import evaluate, format_report, load_examples

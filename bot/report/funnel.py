@@ -221,7 +221,7 @@ def funnel(found: Sequence[Instance], journey: str, product: str | None = None) 
         advisor=sum(i.outcome is Outcome.ADVISOR for i in mine),
         in_progress=sum(i.outcome is Outcome.IN_PROGRESS for i in mine),
         steps=steps,
-        median_to_complete=statistics.median(done) if done else None,
+        median_to_complete=statistics.median(done) if done else None,  # type: ignore[type-var]
     )
 
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.runtime.cleanup import Cleanup
@@ -108,7 +110,7 @@ class Runtime:
         for chat in await sender.pending_chats():
             async with self.locks.hold(chat) as held:
                 if held is not None:
-                    await sender.recover(lambda key, chat=chat: key == chat)
+                    await sender.recover(partial(operator.eq, chat))
 
     async def _recovering(self) -> None:
         while True:

@@ -55,7 +55,7 @@ def registry(multiprocess_dir: str | None, *extra: Collector) -> CollectorRegist
     """What ``/metrics`` shows: all workers' figures (or this process's), plus ``extra``."""
     shown = CollectorRegistry(auto_describe=False)
     if multiprocess_dir:
-        _multiprocess.MultiProcessCollector(shown, path=multiprocess_dir)
+        _multiprocess.MultiProcessCollector(shown, path=multiprocess_dir)  # type: ignore[no-untyped-call]
     else:
         shown.register(_ThisProcess())
     for collector in extra:

@@ -163,11 +163,11 @@ class Database:
     async def read(self, work: Callable[[Connection], T]) -> T:
         return await self._submit(work, read_only=True)
 
-    def _submit(self, work: Callable[[Connection], Any], *, read_only: bool) -> Future[Any]:
+    def _submit(self, work: Callable[[Connection], Any], *, read_only: bool) -> asyncio.Future[Any]:
         self._start()
         future: Future[Any] = Future()
         self._jobs.put(_Job(work, read_only, future))
-        return asyncio.wrap_future(future)  # type: ignore[return-value]
+        return asyncio.wrap_future(future)
 
     def _start(self) -> None:
         if self._started:
@@ -189,7 +189,8 @@ class Database:
                 result = job.run(conn)
             except BaseException as error:  # handed to the awaiting coroutine
                 if not _usable(conn, error):
-                    conn = _close(conn)  # the server went away: a fresh one next time
+                    _close(conn)  # the server went away: a fresh one next time
+                    conn = None
                 _settle(job.future, error=error)
             else:
                 _settle(job.future, result=result)

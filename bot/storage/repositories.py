@@ -124,7 +124,7 @@ _SERIAL_QUERY = (
 )
 
 
-def _serial(row: Row[Any]) -> SerialRecord:
+def _serial(row: Row[*tuple[Any, ...]]) -> SerialRecord:
     return SerialRecord(
         id=row.id,
         serial=row.serial,

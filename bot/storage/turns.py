@@ -177,7 +177,9 @@ class TurnStore:
         if records.ticket is not None:
             values = {name: getattr(records.ticket, name) for name in records.ticket.__slots__}
             result = conn.execute(insert(tickets).values(status=TicketStatus.OPEN.value, **values))
-            ticket_id = int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None  # a one-row INSERT has its primary key
+            ticket_id = int(key[0])
         return Saved(records.conversation.turn, ticket_id, closed)
 
     def _conversation(self, raw: Raw, c: StoredConversation) -> None:

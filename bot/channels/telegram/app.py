@@ -101,12 +101,12 @@ class TelegramBot:
             return Failed(describe(error))
         finally:
             FROM_INBOX.reset(token)
-        error = self.failures.pop(row.update_id, None)
-        if error is not None:
+        failure = self.failures.pop(row.update_id, None)
+        if failure is not None:
             return (
                 RETRY
-                if transient(error) or isinstance(error, ConcurrentUpdate)
-                else Failed(describe(error))
+                if transient(failure) or isinstance(failure, ConcurrentUpdate)
+                else Failed(describe(failure))
             )
         if not self.customer.finished.pop(row.update_id, None):
             await inbox.finish(row.update_id, DONE, now)  # no turn ran (an edit in a group…)

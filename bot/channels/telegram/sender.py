@@ -142,9 +142,9 @@ class Sender:
         rows = await self.db.read(partial(_pending, self.clock(), RECOVERY_BATCH))
         done = 0
         by_chat: dict[str, list[tuple[Delivery, tuple[int | None, bool]]]] = {}
-        for row, screen in rows:
+        for row, shown in rows:
             if chats(row.chat_id):
-                by_chat.setdefault(row.chat_id, []).append((row, screen))
+                by_chat.setdefault(row.chat_id, []).append((row, shown))
         for chat, pending in by_chat.items():
             lock = self._lock(chat)
             if lock.locked():
@@ -305,8 +305,8 @@ class Sender:
             )
             message = await self._call(
                 chat,
-                lambda part=part, markup=markup, reply=reply: self.bot.send_message(
-                    chat, part, reply_markup=markup, reply_parameters=reply
+                partial(
+                    self.bot.send_message, chat, part, reply_markup=markup, reply_parameters=reply
                 ),
             )
             last = message.message_id
