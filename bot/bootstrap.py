@@ -77,7 +77,12 @@ async def build(
     portal = Portal(lambda: SqlUnitOfWork(db), t, clock, default_catalogue())
     options = EngineOptions(
         idle_timeout=timedelta(minutes=settings.idle_timeout_minutes),
-        hours=BusinessHours.parse(settings.business_hours, settings.timezone),
+        hours=BusinessHours.parse(
+            settings.business_hours,
+            settings.timezone,
+            settings.holidays_country,
+            settings.holidays_subdivision,
+        ),
         support=settings.support_chat_id is not None,
         reminder_after=timedelta(minutes=settings.handoff_reminder_minutes),
     )

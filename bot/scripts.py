@@ -18,7 +18,8 @@ A script is YAML::
     handoff: true                  # a ticket for an advisor was opened (false: none)
     transcript: {contains: [...], not_contains: [...]}
 
-Matching ignores case, accents and runs of white space; a fragment starting with ``re:`` is a
+The shape is checked by ``bot/script_model.py`` (pydantic). Matching ignores case, accents and
+runs of white space; a fragment starting with ``re:`` is a
 regular expression. Each script runs on a throw-away copy of a database loaded once per run.
 """
 
@@ -43,15 +44,9 @@ from unidecode import unidecode
 
 from bot.bootstrap import App, build, utcnow
 from bot.conversation.messages import Button, Inbound, Reply
+from bot.script_model import ScriptError, load_script
 from bot.settings import Settings
 from bot.storage.schema import outbox, tickets, transcript_events
-
-TURN_KEYS = {"user", "press", "restart", "wait", "expect", "expect_not", "buttons"}
-SCRIPT_KEYS = {"name", "dataset", "turns", "emails", "no_emails", "handoff", "transcript"}
-
-
-class ScriptError(Exception):
-    """The script itself is wrong (not the bot): unknown key, ambiguous button…"""
 
 
 class Failure(Exception):
@@ -129,28 +124,15 @@ class Script:
 
     @classmethod
     def load(cls, path: Path) -> Script:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if not isinstance(raw, dict) or "turns" not in raw:
-            raise ScriptError(f"{path}: a script is a mapping with 'turns'")
-        unknown = set(raw) - SCRIPT_KEYS
-        if unknown:
-            raise ScriptError(f"{path}: unknown keys {sorted(unknown)}")
-        if raw.get("dataset", "demo") != "demo":
-            raise ScriptError(f"{path}: only the 'demo' dataset exists")
-        for number, turn in enumerate(raw["turns"], 1):
-            if not isinstance(turn, dict) or set(turn) - TURN_KEYS:
-                raise ScriptError(f"{path}: turn {number}: unknown keys in {turn!r}")
-            for key in ("user", "press"):
-                if isinstance(turn.get(key), bool):  # YAML reads a bare no/yes/on/off as a boolean
-                    raise ScriptError(f'{path}: turn {number}: quote the text, e.g. {key}: "no"')
+        parsed = load_script(path)
         return cls(
             path=path,
-            name=raw.get("name", path.stem),
-            turns=raw["turns"],
-            emails=raw.get("emails", []),
-            no_emails=bool(raw.get("no_emails", False)),
-            handoff=raw.get("handoff"),
-            transcript=raw.get("transcript", {}),
+            name=parsed.name or path.stem,
+            turns=[turn.model_dump(exclude_unset=True) for turn in parsed.turns],
+            emails=[email.model_dump() for email in parsed.emails],
+            no_emails=parsed.no_emails,
+            handoff=parsed.handoff,
+            transcript=parsed.transcript.model_dump(),
         )
 
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.handoff.hours import parse_windows, public_holidays
 
 
 class Settings(BaseSettings):
@@ -28,6 +32,10 @@ class Settings(BaseSettings):
     handoff_reminder_minutes: float = 10.0  # a customer waiting for an advisor is reminded
     business_hours: str = "mon-fri 09:00-18:00"
     timezone: str = "America/Mexico_City"
+    # public holidays (closed days) from the ``holidays`` package: ISO country code ("" for
+    # none) and optional subdivision code
+    holidays_country: str = "MX"
+    holidays_subdivision: str | None = None
     log_level: str = "INFO"
     # ``aspel-bot serve``: the secret Telegram sends in X-Telegram-Bot-Api-Secret-Token
     telegram_webhook_secret: SecretStr | None = None
@@ -43,6 +51,26 @@ class Settings(BaseSettings):
     # Fernet keys that seal stored updates (comma-separated; the first seals). See
     # bot/storage/sealed.py; unset with SQLite: a key file beside the database.
     data_keys: SecretStr | None = None
+
+    @field_validator("business_hours")
+    @classmethod
+    def _business_hours(cls, spec: str) -> str:
+        parse_windows(spec)  # ValueError names the spec and what is wrong
+        return spec
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {name!r} (e.g. America/Mexico_City)") from error
+        return name
+
+    @model_validator(mode="after")
+    def _holidays(self) -> Self:
+        public_holidays(self.holidays_country, self.holidays_subdivision)
+        return self
 
     @property
     def delivery_retry(self) -> timedelta:

@@ -34,8 +34,10 @@ def test_open_or_closed(at: str, is_open: bool) -> None:
     [
         ("2026-03-10T14:00", "today", "tue"),  # 08:00: opens in an hour
         ("2026-03-11T01:00", "tomorrow", "wed"),  # Tuesday 19:00
-        ("2026-03-14T01:00", "later", "mon"),  # Friday 19:00: after the weekend
-        ("2026-03-15T18:00", "tomorrow", "mon"),  # Sunday noon
+        ("2026-03-07T01:00", "later", "mon"),  # Friday 19:00: after the weekend
+        ("2026-03-08T18:00", "tomorrow", "mon"),  # Sunday noon
+        ("2026-03-14T01:00", "later", "tue"),  # Friday 19:00; Monday 16 is Benito Juárez's day
+        ("2026-03-15T18:00", "later", "tue"),  # Sunday noon, the same long weekend
     ],
 )
 def test_next_opening(at: str, when: str, weekday: str) -> None:
@@ -55,3 +57,39 @@ def test_several_windows_and_lists() -> None:
 def test_a_bad_spec_is_refused(spec: str) -> None:
     with pytest.raises(ValueError):
         BusinessHours.parse(spec, "America/Mexico_City")
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        "2026-09-16T17:00",  # Wednesday 11:00, Independence Day
+        "2026-03-16T17:00",  # Monday 11:00, Benito Juárez's birthday (third Monday of March)
+        "2026-11-16T17:00",  # Monday 11:00, Revolution Day (third Monday of November)
+        "2026-12-25T17:00",  # Friday 11:00, Christmas
+        "2027-01-01T17:00",  # Friday 11:00, New Year's Day (any year)
+    ],
+)
+def test_closed_on_mexican_federal_holidays(at: str) -> None:
+    assert not HOURS.is_open(utc(at))
+    no_holidays = BusinessHours.parse("mon-fri 09:00-18:00", "America/Mexico_City", country="")
+    assert no_holidays.is_open(utc(at))
+
+
+def test_the_day_after_a_holiday_opens_as_usual() -> None:
+    assert HOURS.is_open(utc("2026-09-17T17:00"))  # Thursday 11:00
+    opening = HOURS.next_opening(utc("2026-09-16T02:00"))  # Tuesday 20:00, the eve
+    assert (opening.when, opening.weekday) == ("later", "thu")
+
+
+def test_a_subdivision_brings_its_own_holidays() -> None:
+    # Texas observes Texas Independence Day, 2 March; the federal US calendar does not.
+    texas = BusinessHours.parse("mon-fri 09:00-18:00", "America/Chicago", "US", "TX")
+    federal = BusinessHours.parse("mon-fri 09:00-18:00", "America/Chicago", "US")
+    monday_noon = utc("2026-03-02T18:00")
+    assert not texas.is_open(monday_noon) and federal.is_open(monday_noon)
+
+
+@pytest.mark.parametrize(("country", "subdivision"), [("ZZ", None), ("MX", "XX")])
+def test_an_unknown_calendar_is_refused(country: str, subdivision: str | None) -> None:
+    with pytest.raises(ValueError):
+        BusinessHours.parse("mon-fri 09:00-18:00", "America/Mexico_City", country, subdivision)
