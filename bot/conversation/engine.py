@@ -28,7 +28,7 @@ from weakref import WeakValueDictionary
 from sqlalchemy import Connection
 
 from bot.conversation import delivery, reading, recording, redaction
-from bot.conversation.dialogue import Dialogue, Translate
+from bot.conversation.dialogue import Dialogue, Step, Translate
 from bot.conversation.messages import Inbound, Outcome, Reply
 from bot.conversation.records import (
     Kind,
@@ -38,7 +38,7 @@ from bot.conversation.records import (
     Who,
 )
 from bot.conversation.state_versions import restore_state
-from bot.conversation.steps import Step, Steps, Suspend, Turn, command_of
+from bot.conversation.steps import Steps, Suspend, Turn, command_of
 from bot.domain.passwords import PasswordPool, Verdict
 from bot.domain.portal import Portal
 from bot.fsm import MENU_LIKE, State
