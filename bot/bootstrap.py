@@ -3,6 +3,13 @@
 ``await build(settings)`` migrates the store, wires the account domain (``Portal``), the password
 pool, the conversation engine and the e-mail relay, and returns them as one ``App`` to close at
 the end.
+
+Settings are read once per process (``settings_for``: by the CLI's root context, or once for a
+process without one, such as a server worker); the database, the Argon2 hasher and the e-mail
+relay each have one factory here (``database_from``, ``hasher_from``, ``relay_from``), and the
+Telegram application one builder (``bot.channels.telegram.app.build_telegram``). Commands take
+what they need from these. The conversation engine is imported in ``build`` only, so commands
+that only read the store start quickly.
 """
 
 from __future__ import annotations
@@ -12,25 +19,59 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from bot.conversation.engine import Engine, EngineOptions
-from bot.domain.catalogue import default_catalogue
-from bot.domain.passwords import Argon2Hasher, PasswordPool
-from bot.domain.portal import Portal
+import click
+
+from bot.domain.passwords import Argon2Hasher
 from bot.domain.ports import PasswordHasher
-from bot.handoff.hours import BusinessHours
 from bot.i18n import Translator, translator
 from bot.mail_relay import OutboxRelay, transport_from_settings
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade_database
-from bot.storage.unit_of_work import SqlUnitOfWork
+
+if TYPE_CHECKING:
+    from bot.conversation.engine import Engine
+    from bot.domain.passwords import PasswordPool
+    from bot.domain.portal import Portal
 
 log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class Root:
+    """One per process (or per CLI invocation): the settings, read from the environment once."""
+
+    @cached_property
+    def environment(self) -> Settings:
+        return Settings()
+
+
+_PROCESS = Root()
+
+
+def settings_for(database: str | None = None) -> Settings:
+    """This process's settings, ``--database URL`` applied (it wins over DATABASE_URL)."""
+    context = click.get_current_context(silent=True)
+    root = context.find_root().ensure_object(Root) if context is not None else _PROCESS
+    return root.environment.with_database(database)
+
+
+def database_from(settings: Settings) -> Database:
+    """The one place a store (its SQLAlchemy engine and threads) is built from settings."""
+    return Database(settings.database_url, threads=settings.db_threads)
+
+
+def relay_from(
+    settings: Settings, db: Database, clock: Callable[[], datetime] = utcnow
+) -> OutboxRelay:
+    """The outbox relay: SMTP (SMTP_URL) or ``.eml`` files in OUTBOX_DIR."""
+    return OutboxRelay(db, transport_from_settings(settings), clock)
 
 
 def hasher_from(settings: Settings) -> PasswordHasher:
@@ -68,9 +109,16 @@ async def build(
     hasher: PasswordHasher | None = None,
     migrate: bool = True,
 ) -> App:
+    from bot.conversation.engine import Engine, EngineOptions
+    from bot.domain.catalogue import default_catalogue
+    from bot.domain.passwords import PasswordPool
+    from bot.domain.portal import Portal
+    from bot.handoff.hours import BusinessHours
+    from bot.storage.unit_of_work import SqlUnitOfWork
+
     if migrate:
         await asyncio.to_thread(upgrade_database, settings.database_url)
-    db = Database(settings.database_url, threads=settings.db_threads)
+    db = database_from(settings)
     t = translator()
     hasher = hasher or hasher_from(settings)
     passwords = PasswordPool(hasher)
@@ -89,5 +137,5 @@ async def build(
     engine = Engine(
         db=db, portal=portal, passwords=passwords, translate=t, clock=clock, options=options
     )
-    relay = OutboxRelay(db, transport_from_settings(settings), clock)
+    relay = relay_from(settings, db, clock)
     return App(settings, db, t, portal, engine, relay, hasher, passwords, clock)

@@ -147,13 +147,12 @@ def _contract(account_id: int, system: DemoSystem, today: date) -> NewContract:
 )
 def command(database: str | None) -> None:
     """Migrate the database and load the demo accounts; print their logins."""
-    from bot.bootstrap import hasher_from
-    from bot.settings import Settings
+    from bot.bootstrap import database_from, hasher_from, settings_for
     from bot.storage.migrate import upgrade_database
 
-    settings = Settings().with_database(database)
+    settings = settings_for(database)
     upgrade_database(settings.database_url)
-    db = Database(settings.database_url)
+    db = database_from(settings)
     try:
         loaded = load_demo(db, hasher_from(settings), datetime.now(UTC).date())
     finally:

@@ -247,12 +247,14 @@ def _utc_now() -> datetime:
 )
 def command(database: str | None, once: bool, poll_seconds: float) -> None:
     """Deliver queued e-mails (SMTP_URL, or .eml files in OUTBOX_DIR when unset)."""
-    settings = Settings().with_database(database)
+    from bot.bootstrap import database_from, relay_from, settings_for
+
+    settings = settings_for(database)
     logging.basicConfig(level=settings.log_level)
 
     async def run() -> Any:
-        db = Database(settings.database_url)
-        relay = OutboxRelay(db, transport_from_settings(settings), _utc_now)
+        db = database_from(settings)
+        relay = relay_from(settings, db)
         try:
             if once:
                 click.echo(f"Sent {await relay.run_once()} e-mail(s).")

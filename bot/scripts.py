@@ -42,7 +42,7 @@ import yaml
 from sqlalchemy import Connection, select
 from unidecode import unidecode
 
-from bot.bootstrap import App, build, utcnow
+from bot.bootstrap import App, build, settings_for, utcnow
 from bot.conversation.messages import Button, Inbound, Reply
 from bot.script_model import ScriptError, load_script
 from bot.settings import Settings
@@ -172,7 +172,8 @@ class Runner:
         await app.aclose()
 
     def _settings(self, db: Path) -> Settings:
-        return Settings(database_url=f"sqlite:///{db}", outbox_dir=self.workdir / "outbox")
+        update = {"database_url": f"sqlite:///{db}", "outbox_dir": self.workdir / "outbox"}
+        return settings_for().model_copy(update=update)
 
     async def run(self, path: Path, channel: str = "terminal") -> Result:
         await self.prepare()

@@ -104,5 +104,7 @@ async def run_chat(settings: Settings, chat_id: str, stdin: TextIO, stdout: Text
 def command(database: str | None, chat_id: str) -> None:
     """Chat with the bot in this terminal (loads the demo dataset on first run)."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    settings = Settings().with_database(database)
+    from bot.bootstrap import settings_for
+
+    settings = settings_for(database)
     asyncio.run(run_chat(settings, chat_id, sys.stdin, sys.stdout))

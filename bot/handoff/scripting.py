@@ -180,12 +180,11 @@ def command(
     ticket: int, output: Path | None, passwords: tuple[str, ...], database: str | None
 ) -> None:
     """Turn a ticket's conversation into a conversation script (YAML) for `test-script`."""
+    from bot.bootstrap import settings_for
     from bot.handoff.transcript import load
     from bot.i18n import translator
-    from bot.settings import Settings
 
-    settings = Settings().with_database(database)
-    found = load(settings.database_url, ticket)
+    found = load(settings_for(database), ticket)
     if found is None:
         click.echo(f"No ticket {ticket}.", err=True)
         sys.exit(1)

@@ -17,6 +17,7 @@ import click
 from sqlalchemy import Connection, Select, func, select, update
 
 from bot.conversation.records import Ticket, TicketStatus, TranscriptEvent
+from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.schema import tickets, transcript_events
 
@@ -157,8 +158,10 @@ def table(rows: list[Ticket], zone: ZoneInfo) -> str:
     )
 
 
-def _list(database_url: str, status: str) -> list[Ticket]:
-    db = Database(database_url)
+def _list(settings: Settings, status: str) -> list[Ticket]:
+    from bot.bootstrap import database_from
+
+    db = database_from(settings)
     try:
         with db.reading() as conn:
             return TicketQueries.by_status(conn, status)
@@ -171,10 +174,10 @@ def _list(database_url: str, status: str) -> list[Ticket]:
 @click.option("--database", metavar="URL", help="Store to use (wins over DATABASE_URL).")
 def command(status: str, database: str | None) -> None:
     """List advisor tickets (times in the business time zone)."""
-    from bot.settings import Settings
+    from bot.bootstrap import settings_for
 
-    settings = Settings().with_database(database)
-    rows = _list(settings.database_url, status)
+    settings = settings_for(database)
+    rows = _list(settings, status)
     if not rows:
         click.echo(f"No {status} tickets." if status != "all" else "No tickets.")
         return

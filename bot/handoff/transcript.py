@@ -19,6 +19,7 @@ import click
 
 from bot.conversation.records import Ticket
 from bot.handoff.tickets import Event, TicketQueries
+from bot.settings import Settings
 
 Translate = Callable[..., str]
 FORMATS = ("txt", "json", "html")
@@ -132,10 +133,10 @@ CSS = (
 )
 
 
-def load(database_url: str, ticket_id: int) -> tuple[Ticket, list[Event]] | None:
-    from bot.storage.db import Database
+def load(settings: Settings, ticket_id: int) -> tuple[Ticket, list[Event]] | None:
+    from bot.bootstrap import database_from
 
-    db = Database(database_url)
+    db = database_from(settings)
     try:
         with db.reading() as conn:
             ticket = TicketQueries.get(conn, ticket_id)
@@ -151,11 +152,11 @@ def load(database_url: str, ticket_id: int) -> tuple[Ticket, list[Event]] | None
 @click.option("--database", metavar="URL", help="Store to use (wins over DATABASE_URL).")
 def command(ticket: int, fmt: str, output: Path | None, database: str | None) -> None:
     """Show a ticket's conversation (passwords never appear; they were never stored)."""
+    from bot.bootstrap import settings_for
     from bot.i18n import translator
-    from bot.settings import Settings
 
-    settings = Settings().with_database(database)
-    found = load(settings.database_url, ticket)
+    settings = settings_for(database)
+    found = load(settings, ticket)
     if found is None:
         click.echo(f"No ticket {ticket}.", err=True)
         sys.exit(1)

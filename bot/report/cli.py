@@ -13,7 +13,6 @@ from bot.i18n import translator
 from bot.report import render, store
 from bot.report.funnel import JOURNEYS, Funnel, funnels, instances
 from bot.settings import Settings
-from bot.storage.db import Database
 
 PERIOD = re.compile(r"^(\d+)([hd])$")
 
@@ -38,7 +37,9 @@ class Query:
 
 
 def compute(settings: Settings, q: Query) -> list[Funnel]:
-    db = Database(settings.database_url)
+    from bot.bootstrap import database_from
+
+    db = database_from(settings)
     try:
         rows = store.read(db, q.since)
     finally:
@@ -68,8 +69,9 @@ def command(
     """Where customers drop off: a funnel per journey (and per product) from the flow events."""
     now = datetime.now(UTC)
     q = Query(parse_since(since, now), journey, product.upper() if product else None, now)
-    settings = Settings().with_database(database)
-    result = compute(settings, q)
+    from bot.bootstrap import settings_for
+
+    result = compute(settings_for(database), q)
     t = translator()
     if fmt == "csv":
         click.echo(render.as_csv(t, result), nl=False)

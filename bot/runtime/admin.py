@@ -24,8 +24,10 @@ from bot.storage.sealed import new_key, sealer_for
 
 
 def _db(database: str | None) -> tuple[Settings, Database]:
-    settings = Settings().with_database(database)
-    return settings, Database(settings.database_url)
+    from bot.bootstrap import database_from, settings_for
+
+    settings = settings_for(database)
+    return settings, database_from(settings)
 
 
 def _table(header: tuple[str, ...], rows: list[list[str]]) -> str:

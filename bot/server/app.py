@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram.request import BaseRequest
 
-from bot.bootstrap import App, build
+from bot.bootstrap import App, build, settings_for
 from bot.channels.telegram.app import TelegramBot, build_telegram
 from bot.channels.telegram.sender import SenderOptions
 from bot.domain.ports import PasswordHasher
@@ -227,7 +227,7 @@ def from_environment() -> Starlette:
     from bot.logs import configure_logging
 
     options = ServerOptions.from_json(os.environ[OPTIONS_ENV])
-    settings = Settings().with_database(options.database)
+    settings = settings_for(options.database)
     configure_logging(settings)
     return create_app(Worker(options, settings))
 

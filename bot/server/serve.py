@@ -101,9 +101,10 @@ def command(
     """Run the Telegram webhook server: N workers, updates stored before they are answered."""
     import uvicorn
 
+    from bot.bootstrap import settings_for
     from bot.server.app import OPTIONS_ENV, ServerOptions
 
-    settings = Settings().with_database(database)
+    settings = settings_for(database)
     if log_level:
         settings = settings.model_copy(update={"log_level": log_level})
         os.environ["LOG_LEVEL"] = log_level

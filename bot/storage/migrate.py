@@ -12,8 +12,6 @@ import click
 from alembic import command as alembic
 from alembic.config import Config
 
-from bot.settings import Settings
-
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -49,8 +47,9 @@ def schema_is_current(url: str) -> bool:
 )
 def command(database: str | None) -> None:
     """Create or upgrade the database schema to the newest migration."""
+    from bot.bootstrap import settings_for
     from bot.storage.db import safe_url
 
-    settings = Settings().with_database(database)
+    settings = settings_for(database)
     upgrade_database(settings.database_url)
     click.echo(f"Database is at the newest schema: {safe_url(settings.database_url)}")

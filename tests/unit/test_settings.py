@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from pydantic import ValidationError
 
@@ -44,3 +46,24 @@ def test_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIMEZONE", "nowhere")
     with pytest.raises(ValidationError, match="timezone"):
         settings()
+
+
+def test_a_command_reads_the_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import click
+    from click.testing import CliRunner
+
+    from bot.bootstrap import settings_for
+
+    seen: list[float] = []
+
+    @click.command()
+    def command() -> None:
+        seen.append(settings_for().idle_timeout_minutes)
+        os.environ["IDLE_TIMEOUT_MINUTES"] = "7"  # too late for this invocation
+        seen.append(settings_for("sqlite:///other.db").idle_timeout_minutes)
+
+    monkeypatch.setenv("IDLE_TIMEOUT_MINUTES", "5")
+    assert CliRunner().invoke(command, []).exit_code == 0
+    assert seen == [5, 5]
+    assert CliRunner().invoke(command, []).exit_code == 0  # a new invocation reads it afresh
+    assert seen[2:] == [7, 7]

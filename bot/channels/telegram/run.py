@@ -115,7 +115,9 @@ def command(
     secret_token: str | None,
 ) -> None:
     """Run the Telegram bot (long polling; --webhook-url for a webhook) and its duties."""
-    settings = Settings().with_database(database)
+    from bot.bootstrap import settings_for
+
+    settings = settings_for(database)
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         click.echo(NO_TOKEN, err=True)
         sys.exit(2)
