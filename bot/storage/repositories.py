@@ -1,20 +1,20 @@
-"""The account domain's repositories over SQLAlchemy Core, on one open connection.
+"""The account domain's repositories: SQL on the driver itself, on one open connection.
 
-They never commit: ``bot.storage.unit_of_work.SqlUnitOfWork`` owns the transaction. A write
-refused by a unique constraint surfaces as ``bot.domain.ports.Conflict``.
+They never commit: the unit of work (``bot.storage.unit_of_work``) owns the transaction. The
+statements go through ``bot.storage.raw.Raw`` (sqlite3 or psycopg directly): a turn runs these
+use cases inside its one transaction, and SQLAlchemy's statement layer would cost more than the
+statements. A write refused by a unique constraint surfaces as ``bot.domain.ports.Conflict``.
+Rows a use case will change are locked with ``FOR UPDATE`` on PostgreSQL; SQLite's
+``BEGIN IMMEDIATE`` already serialises writers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import date, datetime
-from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Row, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 
 from bot.domain.model import Modality, OutgoingEmail, Periodicity, Purchase, SerialStatus
 from bot.domain.ports import (
@@ -27,239 +27,270 @@ from bot.domain.ports import (
     SerialRecord,
     Throttle,
 )
-from bot.storage.schema import (
-    accounts,
-    auth_throttles,
-    cda_resends,
-    contracts,
-    outbox,
-    password_resets,
-    serials,
+from bot.storage.db import read_time
+from bot.storage.raw import Raw, Row, is_integrity, placeholders, read_day
+
+ACCOUNT = (
+    "SELECT id, username, password_hash, holder_name, company_name, email, distributor"
+    " FROM accounts"
 )
-
-
-def _plain(record: Any) -> dict[str, Any]:
-    return {k: v.value if isinstance(v, Enum) else v for k, v in asdict(record).items()}
+SERIAL = (
+    "SELECT old.id, old.serial, old.version, old.activated_on, old.status, old.usable_until,"
+    " old.replaces_id, new.serial, c.id, c.account_id, c.product, c.modality, c.periodicity,"
+    " c.purchase, c.users, c.next_validation, c.cda"
+    " FROM serials AS old JOIN contracts AS c ON old.contract_id = c.id"
+    " LEFT OUTER JOIN serials AS new ON new.replaces_id = old.id"
+)
+LOCK_SERIAL = (
+    "SELECT s.id FROM serials AS s JOIN contracts AS c ON s.contract_id = c.id"
+    " WHERE c.account_id = :account AND s.serial = :serial FOR UPDATE OF s"
+)
+SAVE_THROTTLE = (
+    "INSERT INTO auth_throttles (key, failures, locked_until, last_failure_at)"
+    " VALUES (:key, :failures, :locked, :last) ON CONFLICT (key) DO UPDATE SET"
+    " failures = excluded.failures, locked_until = excluded.locked_until,"
+    " last_failure_at = excluded.last_failure_at"
+)
 
 
 class _Repository:
     def __init__(self, connection: Connection, before_write: Callable[[], None]) -> None:
-        self._conn = connection
+        self._raw = Raw(connection)
         self._before_write = before_write
 
-    def _write(self, statement: Executable) -> Any:
+    def _write(self, sql: str, params: dict[str, Any]) -> int:
         self._before_write()
         try:
-            return self._conn.execute(statement)
-        except IntegrityError as exc:
-            raise Conflict(str(exc.orig)) from exc
+            return self._raw.run(sql, params)
+        except Exception as exc:
+            if is_integrity(exc):
+                raise Conflict(str(exc)) from exc
+            raise
 
-    def _insert_id(self, statement: Any) -> int:
-        result = self._write(statement.returning(statement.table.c.id))
-        return int(result.scalar_one())
+    def _insert_id(self, sql: str, params: dict[str, Any]) -> int:
+        self._before_write()
+        try:
+            row = self._raw.one(sql + " RETURNING id", params)
+        except Exception as exc:
+            if is_integrity(exc):
+                raise Conflict(str(exc)) from exc
+            raise
+        assert row is not None
+        return int(row[0])
+
+    def _for_update(self, sql: str) -> str:
+        return sql + " FOR UPDATE" if self._raw.pg else sql
 
 
-def _account(row: Row[Any]) -> AccountRecord:
-    return AccountRecord(
-        id=row.id,
-        username=row.username,
-        password_hash=row.password_hash,
-        holder_name=row.holder_name,
-        company_name=row.company_name,
-        email=row.email,
-        distributor=row.distributor,
-    )
+def _account(row: Row) -> AccountRecord:
+    return AccountRecord(*row)
 
 
 class SqlAccounts(_Repository):
     def get(self, account_id: int) -> AccountRecord | None:
-        return self._one(accounts.c.id == account_id)
-
-    def by_username(self, username: str) -> AccountRecord | None:
-        return self._one(accounts.c.username == username)
-
-    def by_login(self, username_or_email: str) -> list[AccountRecord]:
-        wanted = username_or_email.lower()
-        query = select(accounts).where(
-            or_(func.lower(accounts.c.username) == wanted, func.lower(accounts.c.email) == wanted)
-        )
-        return [_account(row) for row in self._conn.execute(query.order_by(accounts.c.id))]
-
-    def add(self, account: NewAccount, now: datetime) -> int:
-        return self._insert_id(insert(accounts).values(**_plain(account), created_at=now))
-
-    def set_password_hash(self, account_id: int, password_hash: str) -> None:
-        statement = update(accounts).where(accounts.c.id == account_id)
-        self._write(statement.values(password_hash=password_hash))
-
-    def _one(self, condition: Any) -> AccountRecord | None:
-        row = (self._conn.execute(select(accounts).where(condition))).first()
+        row = self._raw.one(ACCOUNT + " WHERE id = :id", {"id": account_id})
         return _account(row) if row else None
 
+    def by_username(self, username: str) -> AccountRecord | None:
+        row = self._raw.one(ACCOUNT + " WHERE username = :u", {"u": username})
+        return _account(row) if row else None
 
-_old = serials.alias("old")
-_new = serials.alias("new")
-_SERIAL_QUERY = (
-    select(
-        _old.c.id,
-        _old.c.serial,
-        _old.c.version,
-        _old.c.activated_on,
-        _old.c.status,
-        _old.c.usable_until,
-        _old.c.replaces_id,
-        _new.c.serial.label("replaced_by"),
-        contracts.c.id.label("contract_id"),
-        contracts.c.account_id,
-        contracts.c.product,
-        contracts.c.modality,
-        contracts.c.periodicity,
-        contracts.c.purchase,
-        contracts.c.users,
-        contracts.c.next_validation,
-        contracts.c.cda,
-    )
-    .select_from(_old.join(contracts, _old.c.contract_id == contracts.c.id))
-    .outerjoin(_new, _new.c.replaces_id == _old.c.id)
-)
+    def by_login(self, username_or_email: str) -> list[AccountRecord]:
+        sql = ACCOUNT + " WHERE lower(username) = :w OR lower(email) = :w ORDER BY id"
+        return [_account(row) for row in self._raw.all(sql, {"w": username_or_email.lower()})]
+
+    def add(self, account: NewAccount, now: datetime) -> int:
+        sql = (
+            "INSERT INTO accounts (username, password_hash, holder_name, company_name, email,"
+            " distributor, created_at) VALUES (:username, :password_hash, :holder_name,"
+            " :company_name, :email, :distributor, :created_at)"
+        )
+        params = {name: getattr(account, name) for name in NewAccount.__slots__}
+        return self._insert_id(sql, params | {"created_at": self._raw.time(now)})
+
+    def set_password_hash(self, account_id: int, password_hash: str) -> None:
+        sql = "UPDATE accounts SET password_hash = :h WHERE id = :id"
+        self._write(sql, {"h": password_hash, "id": account_id})
 
 
-def _serial(row: Row[*tuple[Any, ...]]) -> SerialRecord:
+def _serial(row: Row) -> SerialRecord:
+    (id_, serial, version, activated, status, until, replaces, replaced_by, contract_id) = row[:9]
+    (account_id, product, modality, periodicity, purchase, users, next_validation, cda) = row[9:]
     return SerialRecord(
-        id=row.id,
-        serial=row.serial,
-        version=row.version,
-        activated_on=row.activated_on,
-        status=SerialStatus(row.status),
-        usable_until=row.usable_until,
-        replaces_id=row.replaces_id,
-        replaced_by=row.replaced_by,
-        contract_id=row.contract_id,
-        account_id=row.account_id,
-        product=row.product,
-        modality=Modality(row.modality),
-        periodicity=Periodicity(row.periodicity) if row.periodicity else None,
-        purchase=Purchase(row.purchase) if row.purchase else None,
-        users=row.users,
-        next_validation=row.next_validation,
-        cda=row.cda,
+        id=id_,
+        serial=serial,
+        version=version,
+        activated_on=read_day(activated),  # type: ignore[arg-type]
+        status=SerialStatus(status),
+        usable_until=read_day(until),
+        replaces_id=replaces,
+        replaced_by=replaced_by,
+        contract_id=contract_id,
+        account_id=account_id,
+        product=product,
+        modality=Modality(modality),
+        periodicity=Periodicity(periodicity) if periodicity else None,
+        purchase=Purchase(purchase) if purchase else None,
+        users=users,
+        next_validation=read_day(next_validation),
+        cda=cda,
     )
 
 
 class SqlSerials(_Repository):
     def for_account(self, account_id: int) -> list[SerialRecord]:
-        query = _SERIAL_QUERY.where(contracts.c.account_id == account_id).order_by(_old.c.id)
-        return [_serial(row) for row in self._conn.execute(query)]
+        sql = SERIAL + " WHERE c.account_id = :account ORDER BY old.id"
+        return [_serial(row) for row in self._raw.all(sql, {"account": account_id})]
 
     def owned(
         self, account_id: int, serial: str, *, for_update: bool = False
     ) -> SerialRecord | None:
-        if for_update:
-            self._lock(account_id, serial)
-        query = _SERIAL_QUERY.where(contracts.c.account_id == account_id, _old.c.serial == serial)
-        row = (self._conn.execute(query)).first()
+        params = {"account": account_id, "serial": serial}
+        if for_update and self._raw.pg:
+            # A statement of its own: the read that follows takes a fresh snapshot under READ
+            # COMMITTED, so it sees whatever a concurrent winner committed while we waited.
+            self._raw.one(LOCK_SERIAL, params)
+        row = self._raw.one(
+            SERIAL + " WHERE c.account_id = :account AND old.serial = :serial", params
+        )
         return _serial(row) if row else None
 
-    def _lock(self, account_id: int, serial: str) -> None:
-        """``SELECT … FOR UPDATE`` on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises).
-
-        A statement of its own: the read that follows takes a fresh snapshot under READ
-        COMMITTED, so it sees whatever a concurrent winner committed while we waited.
-        """
-        query = (
-            select(serials.c.id)
-            .join(contracts, serials.c.contract_id == contracts.c.id)
-            .where(contracts.c.account_id == account_id, serials.c.serial == serial)
-            .with_for_update(of=serials)
-        )
-        self._conn.execute(query)
-
     def exists(self, serial: str) -> bool:
-        query = select(serials.c.id).where(serials.c.serial == serial)
-        return (self._conn.execute(query)).first() is not None
+        return self._raw.one("SELECT id FROM serials WHERE serial = :s", {"s": serial}) is not None
 
     def add_contract(self, contract: NewContract, now: datetime) -> int:
-        return self._insert_id(insert(contracts).values(**_plain(contract), created_at=now))
+        sql = (
+            "INSERT INTO contracts (account_id, product, modality, periodicity, purchase, users,"
+            " next_validation, cda, created_at) VALUES (:account_id, :product, :modality,"
+            " :periodicity, :purchase, :users, :next_validation, :cda, :created_at)"
+        )
+        params = {
+            "account_id": contract.account_id,
+            "product": contract.product,
+            "modality": contract.modality.value,
+            "periodicity": contract.periodicity.value if contract.periodicity else None,
+            "purchase": contract.purchase.value if contract.purchase else None,
+            "users": contract.users,
+            "next_validation": self._raw.day(contract.next_validation),
+            "cda": contract.cda,
+            "created_at": self._raw.time(now),
+        }
+        return self._insert_id(sql, params)
 
     def add_serial(self, serial: NewSerial, now: datetime) -> int:
-        return self._insert_id(insert(serials).values(**_plain(serial), created_at=now))
+        sql = (
+            "INSERT INTO serials (contract_id, serial, version, activated_on, status,"
+            " usable_until, replaces_id, created_at) VALUES (:contract_id, :serial, :version,"
+            " :activated_on, :status, :usable_until, :replaces_id, :created_at)"
+        )
+        params = {
+            "contract_id": serial.contract_id,
+            "serial": serial.serial,
+            "version": serial.version,
+            "activated_on": self._raw.day(serial.activated_on),
+            "status": serial.status.value,
+            "usable_until": self._raw.day(serial.usable_until),
+            "replaces_id": serial.replaces_id,
+            "created_at": self._raw.time(now),
+        }
+        return self._insert_id(sql, params)
 
     def retire(self, serial_id: int, status: SerialStatus, usable_until: date | None) -> None:
-        statement = update(serials).where(serials.c.id == serial_id)
-        self._write(statement.values(status=status.value, usable_until=usable_until))
+        sql = "UPDATE serials SET status = :status, usable_until = :until WHERE id = :id"
+        self._write(
+            sql, {"status": status.value, "until": self._raw.day(usable_until), "id": serial_id}
+        )
 
 
 class SqlThrottles(_Repository):
     def get(self, keys: list[str], *, for_update: bool = False) -> dict[str, Throttle]:
-        query = select(auth_throttles).where(auth_throttles.c.key.in_(keys))
-        if for_update:
-            query = query.with_for_update()
-        rows = self._conn.execute(query)
+        if not keys:
+            return {}
+        listed, params = placeholders("k", keys)
+        sql = (
+            "SELECT key, failures, locked_until, last_failure_at FROM auth_throttles"
+            f" WHERE key IN ({listed})"
+        )
+        rows = self._raw.all(self._for_update(sql) if for_update else sql, params)
         return {
-            row.key: Throttle(row.key, row.failures, row.locked_until, row.last_failure_at)
-            for row in rows
+            key: Throttle(key, failures, read_time(locked), read_time(last))
+            for key, failures, locked, last in rows
         }
 
     def save(self, throttle: Throttle) -> None:
-        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
-        values = {
+        params = {
+            "key": throttle.key,
             "failures": throttle.failures,
-            "locked_until": throttle.locked_until,
-            "last_failure_at": throttle.last_failure_at,
+            "locked": self._raw.time(throttle.locked_until),
+            "last": self._raw.time(throttle.last_failure_at),
         }
-        statement = dialect.insert(auth_throttles).values(key=throttle.key, **values)
-        self._write(
-            statement.on_conflict_do_update(index_elements=[auth_throttles.c.key], set_=values)
-        )
+        self._write(SAVE_THROTTLE, params)
 
     def clear(self, keys: list[str]) -> None:
-        self._write(delete(auth_throttles).where(auth_throttles.c.key.in_(keys)))
+        if not keys:
+            return
+        listed, params = placeholders("k", keys)
+        self._write(f"DELETE FROM auth_throttles WHERE key IN ({listed})", params)
 
 
 class SqlResets(_Repository):
     def add(self, account_id: int, token_hash: str, expires_at: datetime, now: datetime) -> int:
-        return self._insert_id(
-            insert(password_resets).values(
-                account_id=account_id, token_hash=token_hash, expires_at=expires_at, created_at=now
-            )
+        sql = (
+            "INSERT INTO password_resets (account_id, token_hash, expires_at, created_at)"
+            " VALUES (:account, :token, :expires, :now)"
         )
+        raw = self._raw
+        params = {
+            "account": account_id,
+            "token": token_hash,
+            "expires": raw.time(expires_at),
+            "now": raw.time(now),
+        }
+        return self._insert_id(sql, params)
 
     def by_token_hash(self, token_hash: str) -> ResetRecord | None:
-        query = select(password_resets).where(password_resets.c.token_hash == token_hash)
-        row = (self._conn.execute(query.with_for_update())).first()
+        sql = (
+            "SELECT id, account_id, expires_at, used_at FROM password_resets"
+            " WHERE token_hash = :token"
+        )
+        row = self._raw.one(self._for_update(sql), {"token": token_hash})
         if row is None:
             return None
-        return ResetRecord(row.id, row.account_id, row.expires_at, row.used_at)
+        id_, account_id, expires_at, used_at = row
+        return ResetRecord(id_, account_id, read_time(expires_at), read_time(used_at))  # type: ignore[arg-type]
 
     def use_all(self, account_id: int, now: datetime) -> None:
-        statement = update(password_resets).where(
-            password_resets.c.account_id == account_id, password_resets.c.used_at.is_(None)
+        sql = (
+            "UPDATE password_resets SET used_at = :now"
+            " WHERE account_id = :account AND used_at IS NULL"
         )
-        self._write(statement.values(used_at=now))
+        self._write(sql, {"now": self._raw.time(now), "account": account_id})
 
 
 class SqlCdaResends(_Repository):
     def since(self, serial_id: int, since: datetime) -> list[datetime]:
-        query = select(cda_resends.c.at).where(
-            cda_resends.c.serial_id == serial_id, cda_resends.c.at > since
-        )
-        return list((self._conn.execute(query)).scalars())
+        sql = "SELECT at FROM cda_resends WHERE serial_id = :serial AND at > :since"
+        rows = self._raw.all(sql, {"serial": serial_id, "since": self._raw.time(since)})
+        return [read_time(at) for (at,) in rows]  # type: ignore[misc]
 
     def add(self, serial_id: int, at: datetime) -> int:
-        return self._insert_id(insert(cda_resends).values(serial_id=serial_id, at=at))
+        sql = "INSERT INTO cda_resends (serial_id, at) VALUES (:serial, :at)"
+        return self._insert_id(sql, {"serial": serial_id, "at": self._raw.time(at)})
 
 
 class SqlOutbox(_Repository):
     def add(self, email: OutgoingEmail, now: datetime) -> None:
-        self._write(
-            insert(outbox).values(
-                idempotency_key=email.idempotency_key,
-                kind=email.kind,
-                to_addr=email.to,
-                subject=email.subject,
-                body=email.body,
-                created_at=now,
-                attempts=0,
-                next_attempt_at=now,
-            )
+        sql = (
+            "INSERT INTO outbox (idempotency_key, kind, to_addr, subject, body, created_at,"
+            " attempts, next_attempt_at) VALUES (:key, :kind, :to, :subject, :body, :now, 0,"
+            " :now)"
         )
+        params = {
+            "key": email.idempotency_key,
+            "kind": email.kind,
+            "to": email.to,
+            "subject": email.subject,
+            "body": email.body,
+            "now": self._raw.time(now),
+        }
+        self._write(sql, params)

@@ -11,13 +11,12 @@ The rarer writes (tickets) use SQLAlchemy Core on the same connection.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from bot.conversation.messages import Delivery
 from bot.conversation.records import (
@@ -28,7 +27,8 @@ from bot.conversation.records import (
     TranscriptEvent,
     TurnRecords,
 )
-from bot.storage.db import postgres_sql, read_time, sqlite_time
+from bot.storage.db import read_time
+from bot.storage.raw import Raw, is_integrity
 from bot.storage.schema import dead_letters, inbox, tickets, timers
 
 
@@ -66,42 +66,6 @@ INSERT_DELIVERY = (
     "INSERT INTO deliveries (chat_id, seq, op, body, created_at, attempts, next_attempt_at)"
     " VALUES (:chat, :seq, :op, :body, :at, 0, :at)"
 )
-
-
-class Raw:
-    """The DBAPI connection under a SQLAlchemy connection, with named-parameter SQL."""
-
-    __slots__ = ("_dbapi", "_pg", "_sql")
-    _translated: dict[str, str] = {}
-
-    def __init__(self, conn: Connection) -> None:
-        self._dbapi: Any = conn.connection.driver_connection
-        self._pg = conn.dialect.name == "postgresql"
-
-    def sql(self, sql: str) -> str:
-        if not self._pg:
-            return sql
-        done = self._translated.get(sql)
-        if done is None:
-            done = self._translated[sql] = postgres_sql(sql)
-        return done
-
-    def time(self, value: datetime | None) -> Any:
-        return value if self._pg else sqlite_time(value)
-
-    def one(self, sql: str, params: dict[str, Any]) -> Sequence[Any] | None:
-        row: Sequence[Any] | None = self._dbapi.execute(self.sql(sql), params).fetchone()
-        return row
-
-    def run(self, sql: str, params: dict[str, Any]) -> int:
-        return int(self._dbapi.execute(self.sql(sql), params).rowcount)
-
-    def many(self, sql: str, rows: Iterable[dict[str, Any]]) -> None:
-        if self._pg:
-            with self._dbapi.cursor() as cursor:
-                cursor.executemany(self.sql(sql), list(rows))
-        else:
-            self._dbapi.executemany(sql, rows)
 
 
 class TurnStore:
@@ -197,7 +161,7 @@ class TurnStore:
             try:
                 raw.run(INSERT_CONVERSATION, params)
             except Exception as exc:
-                if _is_integrity(exc):
+                if is_integrity(exc):
                     raise ConcurrentUpdate(c.chat_id) from exc
                 raise
         elif raw.run(UPDATE_CONVERSATION, params | {"old_turn": c.turn}) != 1:
@@ -227,15 +191,6 @@ def _flow(raw: Raw, f: FlowRecord) -> dict[str, Any]:
         "to_state": f.to_state,
         "trigger": f.trigger,
     }
-
-
-def _is_integrity(exc: Exception) -> bool:
-    """A uniqueness violation from either driver (they raise their own exception types)."""
-    import sqlite3
-
-    import psycopg
-
-    return isinstance(exc, sqlite3.IntegrityError | psycopg.errors.IntegrityError | IntegrityError)
 
 
 def park_update(
