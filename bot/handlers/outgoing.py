@@ -16,6 +16,7 @@ from telegram import Bot, CallbackQuery, Message
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 
+from bot.channels.telegram import api
 from bot.conversation.messages import Reply
 
 log = logging.getLogger(__name__)
@@ -35,11 +36,13 @@ async def best_effort(what: str, call: Callable[[], Awaitable[Any]]) -> bool:
 
 
 async def typing(bot: Bot, chat_id: int) -> None:
-    await best_effort("typing", lambda: bot.send_chat_action(chat_id, ChatAction.TYPING))
+    await best_effort(
+        "typing", lambda: api.call(bot, "sendChatAction", chat_id=chat_id, action=ChatAction.TYPING.value)
+    )
 
 
 async def answer(query: CallbackQuery) -> None:
-    await best_effort("answer callback", query.answer)
+    await best_effort("answer callback", lambda: api.answer_callback(query.get_bot(), query.id))
 
 
 async def delete(message: Message) -> bool:

@@ -23,7 +23,6 @@ the next process (``recover``). Nothing else is ever sent twice; nothing is drop
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -34,21 +33,19 @@ from typing import Any
 from weakref import WeakValueDictionary
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import Connection, and_, select, update
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters
-from telegram.constants import MessageLimit
+from telegram import Bot, InputFile, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.channels.telegram import api, marks
+from bot.channels.telegram.marks import Mark, Screen
 from bot.conversation.delivery import SUPPORT
 from bot.conversation.messages import Delivery
 from bot.handoff.tickets import TicketQueries
 from bot.handoff.transcript import Renderer
 from bot.storage.db import Database
-from bot.storage.schema import conversations, deliveries, tickets
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 HARMLESS = ("message is not modified",)  # the change was already made
 GONE = ("message to delete not found", "message can't be deleted", "message to edit not found")
 BACKOFF_BASE, BACKOFF_CAP = 0.5, 30.0  # seconds
@@ -58,27 +55,6 @@ Translate = Callable[..., str]
 
 class Parked(Exception):
     """Telegram will not take this row (now or ever): it is parked with the reason."""
-
-
-@dataclass(slots=True)
-class Screen:
-    """A chat's screen as the sender last left it."""
-
-    message_id: int | None = None  # the message carrying the live keyboard
-    sticky: bool = False  # that message holds a result: never edit it away
-
-
-@dataclass(slots=True)
-class Mark:
-    chat_id: str
-    seq: int
-    message_id: int | None = None
-    sent_at: datetime | None = None
-    parked: str | None = None  # the reason, when parked
-    at: datetime | None = None  # when it was parked
-    attempts: int = 0
-    screen: Screen | None = None  # the chat's screen after this row
-    support_message: tuple[int, int] | None = None  # (ticket id, its message in the group)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +98,7 @@ class Sender:
             screen = self._screens.get(chat)
             if screen is None:  # first time here: what an earlier process left goes first
                 screen = Screen(*stored)
-                older = await self.db.read(partial(_pending_of, chat, rows[0].seq))
+                older = await self.db.read(partial(marks.pending_of, chat, rows[0].seq))
                 rows = [*older, *rows]
             for row in rows:
                 await self._perform(row, screen, self.clock())
@@ -139,7 +115,7 @@ class Sender:
     async def recover(self, chats: Callable[[str], bool] = lambda chat: True) -> int:
         """Send what a previous process left unsent (its turns were saved; its replies were
         not all marked sent). Returns how many rows were performed."""
-        rows = await self.db.read(partial(_pending, self.clock(), RECOVERY_BATCH))
+        rows = await self.db.read(partial(marks.pending, self.clock(), RECOVERY_BATCH))
         done = 0
         by_chat: dict[str, list[tuple[Delivery, tuple[int | None, bool]]]] = {}
         for row, shown in rows:
@@ -162,17 +138,7 @@ class Sender:
         """Chats with rows left unsent for longer than ``grace`` (a live turn sends its own at
         once; older ones were left by a process that died, or wait for their retry)."""
         before = self.clock() - grace
-        query = (
-            select(deliveries.c.chat_id)
-            .where(
-                deliveries.c.sent_at.is_(None),
-                deliveries.c.parked_at.is_(None),
-                deliveries.c.next_attempt_at <= before,
-            )
-            .group_by(deliveries.c.chat_id)
-            .limit(RECOVERY_BATCH)
-        )
-        return await self.db.read(lambda conn: list(conn.execute(query).scalars()))
+        return await self.db.read(partial(marks.pending_chats, before, RECOVERY_BATCH))
 
     def screen_of(self, chat: str) -> Screen | None:
         return self._screens.get(chat)
@@ -187,7 +153,7 @@ class Sender:
             try:
                 mark = await self._do(row, screen)
             except RetryAfter as error:
-                wait = _seconds(error.retry_after)
+                wait = api.seconds(error.retry_after)
                 reason = f"429: retry after {wait:g} s"
             except NetworkError as error:  # 5xx, timeouts, the network (TimedOut included)
                 failures += 1
@@ -196,9 +162,9 @@ class Sender:
                 )
                 reason = f"{type(error).__name__}: {error}"
             except (Parked, Forbidden, TelegramError) as error:
-                self._park(row, _reason(error), attempts, screen)
+                self._park(row, api.reason(error), attempts, screen)
                 self.parked += 1
-                log.warning("delivery %s/%d parked: %s", row.chat_id, row.seq, _reason(error))
+                log.warning("delivery %s/%d parked: %s", row.chat_id, row.seq, api.reason(error))
                 return
             else:
                 mark.attempts = attempts
@@ -226,9 +192,11 @@ class Sender:
         mark = Mark(row.chat_id, row.seq)
         if row.op == "delete":
             try:
-                await self._call(chat, lambda: self.bot.delete_message(chat, body["message_id"]))
+                await self._call(
+                    chat, lambda: api.delete_message(self.bot, chat, body["message_id"])
+                )
             except BadRequest as error:
-                if not _says(error, GONE):  # already gone: what the row asked for
+                if not api.says(error, GONE):  # already gone: what the row asked for
                     raise
         elif row.op == "screen":
             mark.message_id = await self._screen(chat, body, screen)
@@ -247,9 +215,9 @@ class Sender:
     # --- the customer's screen -----------------------------------------------------------
 
     async def _screen(self, chat: int, body: dict[str, Any], screen: Screen) -> int | None:
-        text, keyboard = body["text"], _keyboard(body["buttons"])
+        text, keyboard = body["text"], api.keyboard(body["buttons"])
         live, pressed = screen.message_id, body.get("pressed")
-        on_live = live is not None and not screen.sticky and len(text) <= MAX_TEXT - 200
+        on_live = live is not None and not screen.sticky and len(text) <= api.MAX_TEXT - 200
         if on_live and (pressed == live or (pressed is None and body.get("after_secret"))):
             chosen = body.get("chosen")
             shown = self.t("tg-chosen", label=chosen) + "\n\n" + text if chosen else text
@@ -273,10 +241,10 @@ class Sender:
         try:
             await self._call(
                 chat,
-                lambda: self.bot.edit_message_text(text, chat, message_id, reply_markup=keyboard),
+                lambda: api.edit_text(self.bot, chat, message_id, text, keyboard),
             )
         except BadRequest as error:
-            if _says(error, HARMLESS):
+            if api.says(error, HARMLESS):
                 return True
             log.info("edit refused (%s): sending instead", error)
             return False
@@ -286,7 +254,7 @@ class Sender:
         try:
             await self._call(
                 chat,
-                lambda: self.bot.edit_message_reply_markup(chat, message_id, reply_markup=None),
+                lambda: api.clear_keyboard(self.bot, chat, message_id),
             )
         except BadRequest as error:  # already without one, or too old to edit: nothing to do
             log.debug("keyboard of %d not taken down: %s", message_id, error)
@@ -296,20 +264,16 @@ class Sender:
     async def _send_chunks(
         self, chat: int, text: str, keyboard: Any = None, reply_to: int | None = None
     ) -> int:
-        parts = split(text)
+        parts = api.split(text)
         last = 0
         for n, part in enumerate(parts):
             markup = keyboard if n == len(parts) - 1 else None
-            reply = (
-                ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-            )
-            message = await self._call(
+            last = await self._call(
                 chat,
-                partial(
-                    self.bot.send_message, chat, part, reply_markup=markup, reply_parameters=reply
+                lambda part=part, markup=markup: api.send_message(
+                    self.bot, chat, part, markup, reply_to
                 ),
             )
-            last = message.message_id
         return last
 
     async def _send_text(self, row: Delivery, body: dict[str, Any]) -> int | None:
@@ -423,146 +387,16 @@ class Sender:
         try:
             await asyncio.sleep(0)  # let the other chats' marks of this moment join
             while self._marks:
-                marks, self._marks = self._marks, []
+                taken, self._marks = self._marks, []
                 try:
-                    await self.db.write(partial(_apply, marks))
+                    await self.db.write(partial(marks.apply, taken))
                 except Exception as error:  # the database may be restarting: try again
                     log.warning("marks not written (%s): retrying", type(error).__name__)
-                    self._marks = marks + self._marks
+                    self._marks = taken + self._marks
                     await asyncio.sleep(1.0)
         finally:
             self._flushing = None
 
 
-def _apply(marks: list[Mark], conn: Connection) -> None:
-    sent = [m for m in marks if m.sent_at is not None and m.seq >= 0]
-    if sent:
-        conn.execute(
-            update(deliveries)
-            .where(and_(deliveries.c.chat_id == _b("chat"), deliveries.c.seq == _b("s")))
-            # the text goes once Telegram has it (an advisor may have written a CDA)
-            .values(sent_at=_b("sent"), message_id=_b("mid"), attempts=_b("n"), body="{}"),
-            [
-                {
-                    "chat": m.chat_id,
-                    "s": m.seq,
-                    "sent": m.sent_at,
-                    "mid": m.message_id,
-                    "n": m.attempts,
-                }
-                for m in sent
-            ],
-        )
-    parked = [m for m in marks if m.parked is not None]
-    for m in parked:
-        conn.execute(
-            update(deliveries)
-            .where(deliveries.c.chat_id == m.chat_id, deliveries.c.seq == m.seq)
-            .values(parked_at=m.at, last_error=m.parked, attempts=m.attempts)
-        )
-    screens = {m.chat_id: m.screen for m in marks if m.screen is not None and m.seq >= 0}
-    for chat, screen in screens.items():
-        conn.execute(
-            update(conversations)
-            .where(conversations.c.chat_id == chat)
-            .values(screen_message_id=screen.message_id, screen_sticky=screen.sticky)
-        )
-    for m in marks:
-        if m.support_message is not None:
-            ticket_id, message_id = m.support_message
-            conn.execute(
-                update(tickets)
-                .where(tickets.c.id == ticket_id)
-                .values(support_message_id=message_id)
-            )
-
-
-def _pending(
-    now: datetime, limit: int, conn: Connection
-) -> list[tuple[Delivery, tuple[int | None, bool]]]:
-    query = (
-        select(
-            deliveries.c.chat_id,
-            deliveries.c.seq,
-            deliveries.c.op,
-            deliveries.c.body,
-            conversations.c.screen_message_id,
-            conversations.c.screen_sticky,
-        )
-        .select_from(
-            deliveries.outerjoin(conversations, conversations.c.chat_id == deliveries.c.chat_id)
-        )
-        .where(
-            deliveries.c.sent_at.is_(None),
-            deliveries.c.parked_at.is_(None),
-            deliveries.c.next_attempt_at <= now,
-        )
-        .order_by(deliveries.c.chat_id, deliveries.c.seq)
-        .limit(limit)
-    )
-    return [
-        (
-            Delivery(r.chat_id, r.seq, r.op, json.loads(r.body)),
-            (r.screen_message_id, bool(r.screen_sticky)),
-        )
-        for r in conn.execute(query)
-    ]
-
-
-def _pending_of(chat: str, before: int, conn: Connection) -> list[Delivery]:
-    query = (
-        select(deliveries.c.chat_id, deliveries.c.seq, deliveries.c.op, deliveries.c.body)
-        .where(
-            deliveries.c.chat_id == chat,
-            deliveries.c.seq < before,
-            deliveries.c.sent_at.is_(None),
-            deliveries.c.parked_at.is_(None),
-        )
-        .order_by(deliveries.c.seq)
-    )
-    return [Delivery(r.chat_id, r.seq, r.op, json.loads(r.body)) for r in conn.execute(query)]
-
-
-def _b(name: str) -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam(name)
-
-
-def split(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Text in pieces Telegram takes, cut at a paragraph, a line or a space when it can."""
-    pieces: list[str] = []
-    while len(text) > limit:
-        cut = max(
-            text.rfind("\n\n", 0, limit), text.rfind("\n", 0, limit), text.rfind(" ", 0, limit)
-        )
-        if cut < limit // 2:
-            cut = limit
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    return [*pieces, text] if text or not pieces else pieces
-
-
-def _keyboard(rows: list[list[list[str]]]) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
-
-
 def _telegram_chat(key: str) -> int:
     return int(key.split(":", 1)[1])
-
-
-def _seconds(value: Any) -> float:
-    return float(value.total_seconds()) if isinstance(value, timedelta) else float(value)
-
-
-def _says(error: Exception, fragments: tuple[str, ...]) -> bool:
-    text = str(error).lower()
-    return any(f in text for f in fragments)
-
-
-def _reason(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:300]
