@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench import journey, variants
+from bench import honest, journey, variants
 from bench.dataset import Databases
 from bench.driver import Run, Stream, Target, drive, live, replay
 from bot.domain.ports import PasswordHasher
@@ -24,7 +24,8 @@ from bot.storage.db import Database
 from bot.storage.schema import conversations, outbox
 
 OURS, FLOOR, PEER, PEER_DURABLE = "ours", "floor", "peer", "peer_durable"
-VARIANTS = (OURS, FLOOR, PEER, PEER_DURABLE)
+HONEST = "honest_floor"  # our calls plus one raw durable transaction per turn (bench.honest)
+VARIANTS = (OURS, FLOOR, HONEST, PEER, PEER_DURABLE)
 MAX_CHATS_FOR_SAVE = 2_000  # the peer's periodic save is O(chats²): ~6 s at 1k, minutes at 10k
 
 
@@ -109,6 +110,14 @@ async def run_ours(setup: Setup, stream: Stream) -> Run:
         setup.dbs.drop(url)
 
 
+async def run_honest(setup: Setup, stream: Stream) -> Run:
+    url = setup.dbs.clone(setup.template)
+    try:
+        return await _run_target(lambda: honest.honest_floor(url), stream, setup.window, None)
+    finally:
+        setup.dbs.drop(url)
+
+
 async def _run_target(
     make: Callable[[], Awaitable[Target]],
     stream: Stream,
@@ -131,6 +140,8 @@ async def run_variant(name: str, setup: Setup, stream: Stream) -> Run:
         return await run_ours(setup, stream)
     if name == FLOOR:
         return await _run_target(variants.floor, stream, setup.window, None)
+    if name == HONEST:
+        return await run_honest(setup, stream)
     durable = name == PEER_DURABLE
 
     def make() -> Awaitable[Target]:

@@ -28,7 +28,7 @@ FIGURE = re.compile(r"^\| (?P<name>[^|]+) \| (?P<value>[^|]+) \|", re.MULTILINE)
 
 def test_the_quickest_run_prints_every_figure(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "bench", *TINY, "--workdir", str(tmp_path)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     figures = {m["name"].strip(): m["value"].strip() for m in FIGURE.finditer(done.stdout)}
     for name in (
@@ -36,9 +36,15 @@ def test_the_quickest_run_prints_every_figure(tmp_path: Path) -> None:
         "floor (PTB, reply only), updates/s",
         "peer, PicklePersistence on its interval, updates/s",
         "ours / floor",
+        "honest floor (our calls + one raw durable transaction), updates/s",
+        "ours / honest floor",
         "CPU µs/update: ours above the floor",
         "2 concurrent logins, logins/s",
         "other chats' turns while hashing: p50 / p99, ms",
         "RSS after serving, 100 stored conversations, MB",
     ):
         assert re.search(r"\d", figures.get(name, "")), (name, done.stdout)
+    # the honest floor makes the calls ours makes: the same count per update, at most 2.0
+    calls = figures["Bot API calls/update: ours / floor / honest floor / peer"].split(" / ")
+    ours, _floor, honest, _peer = (float(c) for c in calls)
+    assert ours == honest <= 2.0, calls
