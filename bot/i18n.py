@@ -38,6 +38,7 @@ class Translator:
         self.locale = locale
         self.files = sorted((directory / locale).glob("*.ftl"))
         self._bundle = FluentBundle([f"{locale}-MX", locale], use_isolating=False)
+        self._constant: dict[str, str] = {}
         for path in self.files:
             self._bundle.add_resource(FluentResource(path.read_text(encoding="utf-8")))
 
@@ -45,6 +46,14 @@ class Translator:
         return self._bundle.has_message(key)
 
     def __call__(self, key: str, **variables: Any) -> str:
+        if not variables:  # a message without variables always reads the same: kept once made
+            text = self._constant.get(key)
+            if text is None:
+                text = self._constant[key] = self._format(key, {})
+            return text
+        return self._format(key, variables)
+
+    def _format(self, key: str, variables: dict[str, Any]) -> str:
         if not self._bundle.has_message(key):
             raise MissingMessage(key)
         message = self._bundle.get_message(key)

@@ -91,7 +91,8 @@ def build_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         read_only = conn.get_execution_options().get(READ_ONLY)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # on the driver itself: SQLAlchemy's statement path costs more than BEGIN does
+        conn.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -103,7 +104,7 @@ def sqlite_time(value: datetime | None) -> str | None:
     """An aware datetime as SQLAlchemy's SQLite dialect stores it (UTC, no zone)."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def read_time(value: Any) -> datetime | None:

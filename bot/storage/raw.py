@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.storage.db import postgres_sql, sqlite_time
 
 Row = Sequence[Any]
+RAW = "aspel_raw"  # its key in a connection's ``info``
 
 
 class Raw:
@@ -34,6 +35,16 @@ class Raw:
     def __init__(self, conn: Connection) -> None:
         self._dbapi: Any = conn.connection.driver_connection
         self.pg = conn.dialect.name == "postgresql"
+
+    @classmethod
+    def of(cls, conn: Connection) -> Raw:
+        """The one ``Raw`` of ``conn``'s driver connection (kept with it, in its pool record:
+        a connection the pool replaces gets a new one)."""
+        info = conn.info
+        raw: Raw | None = info.get(RAW)
+        if raw is None or raw._dbapi is not conn.connection.driver_connection:
+            raw = info[RAW] = cls(conn)
+        return raw
 
     def sql(self, sql: str) -> str:
         if not self.pg:

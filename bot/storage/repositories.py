@@ -55,7 +55,7 @@ SAVE_THROTTLE = (
 
 class _Repository:
     def __init__(self, connection: Connection, before_write: Callable[[], None]) -> None:
-        self._raw = Raw(connection)
+        self._raw = Raw.of(connection)
         self._before_write = before_write
 
     def _write(self, sql: str, params: dict[str, Any]) -> int:

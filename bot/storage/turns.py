@@ -72,7 +72,7 @@ class TurnStore:
     """Load a chat's conversation and save a turn, on the turn's connection."""
 
     def load(self, conn: Connection, chat_id: str) -> StoredConversation | None:
-        row = Raw(conn).one(LOAD, {"chat": chat_id})
+        row = Raw.of(conn).one(LOAD, {"chat": chat_id})
         if row is None:
             return None
         state, version, slots, account_id, turn, updated_at, expires_at, screen, sticky = row
@@ -95,14 +95,14 @@ class TurnStore:
         """Mark an inbox update processed, in the turn's transaction; False if it already was.
 
         Its payload goes with it (it may hold what the customer typed at a password step)."""
-        raw = Raw(conn)
+        raw = Raw.of(conn)
         params = {"update": update_id, "at": raw.time(now), "result": result}
         return raw.run(FINISH_UPDATE, params) == 1
 
     def save_deliveries(self, conn: Connection, rows: Sequence[Delivery], now: datetime) -> None:
         if not rows:
             return
-        raw = Raw(conn)
+        raw = Raw.of(conn)
         at = raw.time(now)
         raw.many(
             INSERT_DELIVERY,
@@ -120,7 +120,7 @@ class TurnStore:
 
     def save(self, conn: Connection, records: TurnRecords) -> Saved:
         """Write one turn: the conversation, its transcript and flow events, tickets."""
-        raw = Raw(conn)
+        raw = Raw.of(conn)
         self._conversation(raw, records.conversation)
         chat = records.conversation.chat_id
         if records.transcript:

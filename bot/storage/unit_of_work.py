@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain.ports import Conflict
 from bot.storage.db import Database
+from bot.storage.raw import Raw
 from bot.storage.repositories import (
     SqlAccounts,
     SqlCdaResends,
@@ -96,6 +97,7 @@ class SqlUnitOfWork(_Repositories):
 class TurnUnitOfWork(_Repositories):
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._raw = Raw.of(conn)  # savepoints on the driver, as the statements between them
         self._open = False
         self._savepoint = False
         self._committed = False
@@ -115,7 +117,7 @@ class TurnUnitOfWork(_Repositories):
     ) -> None:
         self._open = False
         if self._savepoint and not self._committed:
-            self._conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+            self._raw.run(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}", {})
         self._savepoint = False
 
     def commit(self) -> None:
@@ -123,12 +125,12 @@ class TurnUnitOfWork(_Repositories):
 
     def rollback(self) -> None:
         if self._savepoint:
-            self._conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+            self._raw.run(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}", {})
             self._savepoint = False
 
     def _before_write(self) -> None:
         if not self._open:
             raise RuntimeError("unit of work is not open")
         if not self._savepoint:
-            self._conn.exec_driver_sql(f"SAVEPOINT {SAVEPOINT}")
+            self._raw.run(f"SAVEPOINT {SAVEPOINT}", {})
             self._savepoint = True

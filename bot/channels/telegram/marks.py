@@ -50,7 +50,7 @@ MARK_SCREEN = (
 def apply(marks: list[Mark], conn: Connection) -> None:
     """The marks taken, in one transaction; sent rows and screens on the driver (every turn
     has them), the rarer parked rows and support messages through SQLAlchemy Core."""
-    raw = Raw(conn)
+    raw = Raw.of(conn)
     sent = [
         {"chat": m.chat_id, "seq": m.seq, "sent": raw.time(m.sent_at), "mid": m.message_id}
         | {"n": m.attempts}
@@ -115,18 +115,16 @@ def pending(
     ]
 
 
+PENDING_OF = (
+    "SELECT seq, op, body FROM deliveries WHERE chat_id = :chat AND seq < :before"
+    " AND sent_at IS NULL AND parked_at IS NULL ORDER BY seq"
+)
+
+
 def pending_of(chat: str, before: int, conn: Connection) -> list[Delivery]:
-    query = (
-        select(deliveries.c.chat_id, deliveries.c.seq, deliveries.c.op, deliveries.c.body)
-        .where(
-            deliveries.c.chat_id == chat,
-            deliveries.c.seq < before,
-            deliveries.c.sent_at.is_(None),
-            deliveries.c.parked_at.is_(None),
-        )
-        .order_by(deliveries.c.seq)
-    )
-    return [Delivery(r.chat_id, r.seq, r.op, json.loads(r.body)) for r in conn.execute(query)]
+    """A chat's rows left unsent before ``before`` (read on a chat's first delivery here)."""
+    rows = Raw.of(conn).all(PENDING_OF, {"chat": chat, "before": before})
+    return [Delivery(chat, seq, op, json.loads(body)) for seq, op, body in rows]
 
 
 def pending_chats(before: datetime, limit: int, conn: Connection) -> list[str]:
