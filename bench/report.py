@@ -20,7 +20,6 @@ PACKAGES = (
     "python-telegram-bot",
     "transitions",
     "SQLAlchemy",
-    "aiosqlite",
     "psycopg",
     "argon2-cffi",
 )

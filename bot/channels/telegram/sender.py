@@ -366,16 +366,9 @@ class Sender:
             self._screens.pop(next(iter(self._screens)))
 
     def _park(self, row: Delivery, reason: str, attempts: int, screen: Screen) -> None:
-        current = Screen(screen.message_id, screen.sticky)
+        current, at = Screen(screen.message_id, screen.sticky), self.clock()
         self._take(
-            Mark(
-                row.chat_id,
-                row.seq,
-                parked=reason,
-                attempts=attempts,
-                screen=current,
-                at=self.clock(),
-            )
+            Mark(row.chat_id, row.seq, parked=reason, attempts=attempts, screen=current, at=at)
         )
 
     def _take(self, mark: Mark) -> None:
