@@ -37,7 +37,8 @@ async def best_effort(what: str, call: Callable[[], Awaitable[Any]]) -> bool:
 
 async def typing(bot: Bot, chat_id: int) -> None:
     await best_effort(
-        "typing", lambda: api.call(bot, "sendChatAction", chat_id=chat_id, action=ChatAction.TYPING.value)
+        "typing",
+        lambda: api.call(bot, "sendChatAction", chat_id=chat_id, action=ChatAction.TYPING.value),
     )
 
 

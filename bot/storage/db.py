@@ -92,7 +92,8 @@ def build_engine(url: str) -> Engine:
     def _begin(conn: Connection) -> None:
         read_only = conn.get_execution_options().get(READ_ONLY)
         # on the driver itself: SQLAlchemy's statement path costs more than BEGIN does
-        conn.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        driver: Any = conn.connection.driver_connection
+        driver.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

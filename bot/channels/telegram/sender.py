@@ -269,10 +269,7 @@ class Sender:
         for n, part in enumerate(parts):
             markup = keyboard if n == len(parts) - 1 else None
             last = await self._call(
-                chat,
-                lambda part=part, markup=markup: api.send_message(
-                    self.bot, chat, part, markup, reply_to
-                ),
+                chat, partial(api.send_message, self.bot, chat, part, markup, reply_to)
             )
         return last
 
