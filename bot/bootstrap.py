@@ -64,7 +64,8 @@ def settings_for(database: str | None = None) -> Settings:
 
 def database_from(settings: Settings) -> Database:
     """The one place a store (its SQLAlchemy engine and threads) is built from settings."""
-    return Database(settings.database_url, threads=settings.db_threads)
+    keys = settings.data_keys.get_secret_value() if settings.data_keys else None
+    return Database(settings.database_url, threads=settings.db_threads, data_keys=keys)
 
 
 def relay_from(
@@ -119,6 +120,8 @@ async def build(
     if migrate:
         await asyncio.to_thread(upgrade_database, settings.database_url)
     db = database_from(settings)
+    if db.sealer is None:
+        log.warning("DATA_KEYS is not set: e-mail bodies wait in the outbox unsealed")
     t = translator()
     hasher = hasher or hasher_from(settings)
     passwords = PasswordPool(hasher)

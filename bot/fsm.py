@@ -23,6 +23,7 @@ from typing import Any
 from transitions import Machine
 
 from bot.conversation import callbacks as cb
+from bot.conversation.secrecy import CODE_STEPS
 from bot.conversation.states import (
     BACK,
     JOURNEY_STARTS,
@@ -157,10 +158,11 @@ TRANSITIONS: list[dict[str, Any]] = [
         "before": cb.drop_journey,
         "after": cb.say_recovery_sent,
     },
-    # --- a new password, with the code the recovery e-mail brought ---------------------
+    # --- a new password, with the code the recovery e-mail brought (pasted at the menu, or
+    # at the "usuario o correo" steps) -----------------------------------------------------
     {
         "trigger": "reset_code_given",
-        "source": list(MENU_LIKE),
+        "source": list(CODE_STEPS),
         "dest": State.RESET_PASSWORD,
         "before": cb.remember_reset_code,
     },

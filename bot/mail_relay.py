@@ -2,7 +2,9 @@
 
 The relay claims due rows with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's
 ``BEGIN IMMEDIATE`` serialises claimers), sends each, and marks it sent, clearing its body (a
-reset code or a CDA does not stay at rest; who, what kind and when stay for support). A failed
+reset code or a CDA does not stay at rest; who, what kind and when stay for support). Bodies are
+written sealed (``bot.storage.sealed``; the database's key) and opened here, so not even the
+dead row versions PostgreSQL leaves behind, nor its WAL, hold one readable. A failed
 send keeps the row, counts the attempt, stores the error and retries later with capped
 exponential backoff and jitter. Message-IDs derive from the idempotency key, so a replay after
 a crash is recognisable.
@@ -34,6 +36,7 @@ from bot.domain.ports import Clock
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.schema import outbox
+from bot.storage.sealed import open_stored
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +158,9 @@ class OutboxRelay:
         self._random = random_unit
         self.lease = lease
 
+    def _open(self, body: str) -> str:
+        return open_stored(self._db.sealer, body)
+
     async def run_once(self) -> int:
         """Sends what is due; returns how many were sent."""
         sent = 0
@@ -201,7 +207,7 @@ class OutboxRelay:
             claimed = update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
             conn.execute(claimed.values(claimed_until=now + self.lease))
         return [
-            (r.id, Mail(r.idempotency_key, r.to_addr, r.subject, r.body, r.created_at))
+            (r.id, Mail(r.idempotency_key, r.to_addr, r.subject, self._open(r.body), r.created_at))
             for r in rows
         ]
 

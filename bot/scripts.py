@@ -47,6 +47,7 @@ from bot.conversation.messages import Button, Inbound, Reply
 from bot.script_model import ScriptError, load_script
 from bot.settings import Settings
 from bot.storage.schema import outbox, tickets, transcript_events
+from bot.storage.sealed import open_stored
 
 
 class Failure(Exception):
@@ -305,7 +306,9 @@ class _Session:
             wanted = spec.get("contains", [])
             if not any(
                 m.to_addr == spec["to"]
-                and all(matches(m.subject + "\n" + m.body, f) for f in wanted)
+                and all(
+                    matches(f"{m.subject}\n{open_stored(app.db.sealer, m.body)}", f) for f in wanted
+                )
                 for m in mails
             ):
                 problems.append(

@@ -29,6 +29,8 @@ from bot.storage.db import Database
 from bot.storage.migrate import upgrade_database
 
 FIXED_NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+# The tests' DATA_KEYS (a Fernet key; SQLite alone would make one beside the file).
+TEST_DATA_KEY = "u5Rqf0Xx0S7VjNfl0m5zG3m2a7H0o1i9QyYp4yV0a8Q="
 
 TIERS = ("unit", "integration", "e2e", "slow")
 # Whole folders or files of one tier (relative to tests/). The slow tier is the load run.
@@ -154,6 +156,6 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
+    db = Database(database_url, data_keys=TEST_DATA_KEY)
     yield db
     db.dispose()

@@ -29,6 +29,7 @@ from bot.domain.model import (
     UpgradeResult,
     mask_email,
 )
+from bot.domain.services import token_hash
 
 if TYPE_CHECKING:
     from bot.conversation.dialogue import Dialogue
@@ -49,7 +50,7 @@ def arrived(event: EventData) -> None:
         if d.slots.get("advisor_offer", {}).get("at") != State[dest].value:
             d.slots.pop("advisor_offer", None)
     if d.state is not State.RESET_PASSWORD:
-        d.slots.pop("reset_code", None)  # a one-time secret: kept for one step only
+        d.slots.pop("reset_digest", None)  # the code's digest, kept for one step only
     d.prompt()
 
 
@@ -147,7 +148,7 @@ def begin_recovery(event: EventData) -> None:
 
 def remember_reset_code(event: EventData) -> None:
     d: Dialogue = event.model
-    d.slots["reset_code"] = event.kwargs["code"]
+    d.slots["reset_digest"] = token_hash(event.kwargs["code"])  # never the code itself
 
 
 def remember_username(event: EventData) -> None:

@@ -27,7 +27,7 @@ from weakref import WeakValueDictionary
 
 from sqlalchemy import Connection
 
-from bot.conversation import delivery, reading, recording, redaction
+from bot.conversation import delivery, reading, recording, redaction, secrecy
 from bot.conversation.dialogue import Dialogue, Step, Translate
 from bot.conversation.messages import Inbound, Outcome, Reply
 from bot.conversation.records import (
@@ -105,8 +105,8 @@ class Engine:
     # --- entry points -------------------------------------------------------------------
 
     async def handle(self, inbound: Inbound) -> Outcome:
-        if not inbound.private:
-            return Outcome([Reply("group-refused", self.t("group-refused"))])
+        if not inbound.private:  # refused; a password-shaped message there is deleted
+            return self.in_group(deleted=True if secrecy.in_group(inbound.text or "") else None)
         async with self._lock(inbound.chat_id):
             try:
                 return await self._run(inbound)
@@ -117,6 +117,14 @@ class Engine:
                     raise
                 log.exception("event for %s failed", inbound.chat_id)
                 return await self._apologise(inbound.chat_id, None, None)
+
+    def in_group(self, *, deleted: bool | None = None) -> Outcome:
+        """A group is refused; ``deleted``: the reply for a secret deleted there (``False``: the
+        bot may not delete it). Nothing of a group is stored."""
+        if deleted is None:
+            return Outcome([Reply("group-refused", self.t("group-refused"))])
+        key = "group-secret-deleted" if deleted else "group-secret-undeletable"
+        return Outcome([Reply(key, self.t(key))], delete_inbound=deleted)
 
     async def advisor_says(self, chat_id: str, text: str) -> Outcome:
         """An advisor's message for a customer in handoff; no replies if the chat is not there."""
@@ -183,15 +191,16 @@ class Engine:
                 return Outcome(duplicate=True)  # another run of this update was saved
         stored = self._load(conn, inbound.chat_id)
         d = self._dialogue(stored, now)
-        turn = Turn(self.portal.within(TurnUnitOfWork(conn)), inbound.chat_id, suspended, verdict)
-        before = d.state
-        said = recording.inbound_event(
-            d, inbound, now, self.marker
-        )  # before what is offered changes
+        uow = TurnUnitOfWork(conn, self.db.sealer)
+        turn = Turn(self.portal.within(uow), inbound.chat_id, suspended, verdict)
+        judged = redaction.judge(d, inbound, turn)  # the secrets rule (bot.conversation.secrecy)
+        said = recording.inbound_event(d, inbound, judged, now, self.marker)  # before the offer
         outcome = Outcome(screen=(stored.screen_message_id, stored.screen_sticky))
         if self._idle(stored, d, now):
             d.fire("expire")
         else:
+            if judged.remark:
+                d.say("secret-removed")
             self._react(d, inbound, turn, outcome, stored)
         if d.slots.get("misses", 0) >= MISSES_BEFORE_ADVISOR and d.state is not State.HANDOFF:
             d.fire("advisor", reason="stuck")
@@ -200,12 +209,7 @@ class Engine:
         d.remember_offered()
         outcome.replies = d.replies
         outcome.state = d.state.value
-        # media at a password step may carry the password in its caption: delete it as well
-        media = inbound.text is None and inbound.button is None
-        media_at_secret_step = media and before in redaction.SECRET_STEPS
-        outcome.delete_inbound = media_at_secret_step or redaction.is_secret_turn(
-            before, inbound.text or "", recording.is_typed(inbound)
-        )
+        outcome.delete_inbound = judged.delete
         plan = delivery.for_turn(inbound, outcome, said.text if said.kind is Kind.BUTTON else None)
         if outcome.relay_to_advisor is not None and self.options.support:
             plan.add("relay", text=outcome.relay_to_advisor)

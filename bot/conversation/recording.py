@@ -20,6 +20,7 @@ from bot.conversation.records import (
     TurnRecords,
     Who,
 )
+from bot.conversation.redaction import Judgement
 from bot.conversation.state_versions import STATE_VERSION
 from bot.conversation.steps import command_of
 from bot.fsm import MENU_LIKE, State
@@ -66,22 +67,22 @@ def records(
     )
 
 
-def inbound_event(d: Dialogue, inbound: Inbound, now: datetime, marker: str) -> TranscriptEvent:
-    """What the customer sent, as the transcript keeps it (``marker`` stands for a password)."""
-    before = d.state.value
-    chat = inbound.chat_id
+def inbound_event(
+    d: Dialogue, inbound: Inbound, judged: Judgement, now: datetime, marker: str
+) -> TranscriptEvent:
+    """What the customer sent, as the transcript keeps it: a secret (``judged`` by
+    ``redaction.judge``) as its kind, never its text; ``marker`` stands for a hidden word."""
+    before, chat = d.state.value, inbound.chat_id
     if inbound.button is not None:
-        labels = dict(d.slots.get("offered", []))
-        label = labels.get(inbound.button, "")
+        label = dict(d.slots.get("offered", [])).get(inbound.button, "")
         return TranscriptEvent(
             chat, now, Who.CUSTOMER, Kind.BUTTON, label, inbound.button[:64], before
         )
     text = inbound.text or ""
-    if redaction.is_secret_turn(d.state, text, is_typed(inbound)):
-        # never the password or code itself
+    if judged.secret is not None and inbound.text is not None:
         return TranscriptEvent(chat, now, Who.CUSTOMER, Kind.SECRET, "", None, before)
     kind = Kind.COMMAND if command_of(text) is not None else Kind.TEXT
-    shown = redaction.customer_text(text[:TRANSCRIPT_TEXT], d.state, marker)
+    shown = redaction.customer_text(text, d.state, marker)[:TRANSCRIPT_TEXT]
     return TranscriptEvent(chat, now, Who.CUSTOMER, kind, shown, None, before)
 
 
@@ -111,8 +112,3 @@ def ticket(d: Dialogue, chat: str, now: datetime) -> NewTicket:
         reason=d.handoff_reason,
         opened_at=now,
     )
-
-
-def is_typed(inbound: Inbound) -> bool:
-    """A typed message that is not a command: at the password step, that is the password."""
-    return inbound.text is not None and command_of(inbound.text) is None

@@ -1,11 +1,15 @@
-"""What a transcript may keep of a message: secrets are redacted here, before anything is stored.
+"""What a turn may keep of a customer's message, and whether the message must go from the chat.
 
-- The answer at the password step is never stored: the engine records a ``secret`` event with
-  empty text (``is_password_turn``), whatever the customer typed.
-- A password typed elsewhere is caught when it is announced ("password: ...", "mi clave es
-  ...", the same with the Spanish word for password) and, at the user-name step, when a second
-  word follows the user name (people paste "user password" in one message). The word is
-  replaced by the locale's marker.
+The rule itself (what is a password or a reset code) is ``bot.conversation.secrecy``; this
+module applies it to one inbound event (``judge``) and to text before it is stored:
+
+- A whole-message secret (the answer at a password step, a reset code, a password-shaped
+  message) is recorded as a ``secret`` transcript event with no text
+  (``bot.conversation.recording.inbound_event``).
+- Inside a sentence, a password-shaped word or a reset code is replaced by the locale's marker,
+  and so is a password announced ("password: ...", "mi clave es ...", the same with the Spanish
+  word for password) and, at the user-name step, the second word of "user password" pasted in
+  one message.
 - Activation codes (CDA, ``7QK2-M9XA-4D3F-PL8C``) are masked to their last group, in customer,
   advisor and bot text alike. Serial numbers and e-mail addresses are kept: the advisor needs them.
 """
@@ -13,15 +17,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from bot.domain.serials import CDA_ALPHABET, mask_cda
-from bot.fsm import MENU_LIKE, State
+from bot.conversation import secrecy
+from bot.conversation.dialogue import Dialogue
+from bot.conversation.messages import Inbound
+from bot.conversation.secrecy import CDA_RE, SECRET_STEPS, Secret
+from bot.conversation.steps import Suspend, Turn
+from bot.domain.passwords import PasswordWork
+from bot.domain.serials import mask_cda
+from bot.fsm import State
 
-_GROUP = f"[{CDA_ALPHABET}]{{4}}"
-CDA_RE = re.compile(
-    rf"(?<![A-Z0-9]){_GROUP}(?P<sep>[- ]?){_GROUP}(?P=sep){_GROUP}(?P=sep){_GROUP}(?![A-Z0-9])",
-    re.IGNORECASE,
-)
 # "contraseña: x", "mi password es x", "clave = x" -> x is a secret; so is "pwd x1!" when x1!
 # looks like one (a digit or a symbol in it), but not the word in "contraseña incorrecta".
 ANNOUNCED_PASSWORD_RE = re.compile(
@@ -30,6 +36,45 @@ ANNOUNCED_PASSWORD_RE = re.compile(
     re.IGNORECASE,
 )
 EDGE_PUNCTUATION = re.compile(r"^\W+|\W+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """What the rule says of one inbound event."""
+
+    secret: Secret | None = None  # the whole message is this secret
+    delete: bool = False  # it is recognisably real: the chat message goes
+    remark: bool = False  # a verified secret at a step that did not ask for it: say so
+
+
+NOTHING = Judgement()
+
+
+def judge(d: Dialogue, inbound: Inbound, turn: Turn) -> Judgement:
+    """Apply the rule to the event at the dialogue's step; may suspend the turn to verify a
+    password against the logged-in account (the second run has the verdict)."""
+    if inbound.text is None:  # media: at a password step its caption may be the password
+        media = inbound.button is None and d.state in SECRET_STEPS
+        return Judgement(Secret.PASSWORD, delete=True) if media else NOTHING
+    text = inbound.text
+    secret = secrecy.classify(text, d.state)
+    if d.state is State.LOGIN_USER and secret is None:  # "mmendez Tornado-2026x": the slip too
+        return Judgement(delete=secrecy.redact(text, "") != text)
+    if secret is None:
+        return NOTHING
+    if d.state in SECRET_STEPS or d.state is State.LOGIN_USER:
+        return Judgement(secret, delete=True)
+    if secret is Secret.RESET_CODE:
+        if d.state in secrecy.CODE_STEPS:
+            return Judgement(secret, delete=True)
+        valid = turn.portal.reset_code_is_valid(text.strip())
+        return Judgement(secret, delete=valid, remark=valid)
+    if d.account_id is None:
+        return Judgement(secret)
+    if turn.verdict is None:  # is it this account's password? Verified off the thread
+        stored = turn.portal.password_hash(d.account_id)
+        raise Suspend(PasswordWork(text.strip(), verify_against=stored, trusted=True))
+    return Judgement(secret, delete=turn.verdict.ok, remark=turn.verdict.ok)
 
 
 def _password_shaped(word: str) -> bool:
@@ -60,27 +105,9 @@ def hide_pasted_password(text: str, marker: str) -> str:
     return f"{words[0]} {marker}"
 
 
-SECRET_STEPS = (State.LOGIN_PASSWORD, State.RESET_PASSWORD)
-RESET_CODE = re.compile(r"[A-Za-z0-9_-]{32}")  # what the recovery e-mail brings (token_urlsafe)
-
-
-def is_reset_code(text: str) -> bool:
-    return RESET_CODE.fullmatch(text.strip()) is not None
-
-
-def is_password_turn(state: State, typed: bool) -> bool:
-    """A typed, non-command message at a password step is a password: never store it."""
-    return state in SECRET_STEPS and typed
-
-
-def is_secret_turn(state: State, text: str, typed: bool) -> bool:
-    """A password, a new password or a reset code: stored as a marker, deleted from the chat."""
-    return is_password_turn(state, typed) or (typed and state in MENU_LIKE and is_reset_code(text))
-
-
 def customer_text(text: str, state: State, marker: str) -> str:
-    """A customer's typed message as the transcript may keep it."""
-    text = mask_cdas(hide_announced_passwords(text, marker))
+    """A customer's typed message as the transcript (or an advisor) may keep it."""
+    text = mask_cdas(secrecy.redact(hide_announced_passwords(text, marker), marker))
     if state is State.LOGIN_USER:
         text = hide_pasted_password(text, marker)
     return text

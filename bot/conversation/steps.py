@@ -16,7 +16,7 @@ from typing import Protocol
 from unidecode import unidecode
 
 from bot.conversation import keyboards as kb
-from bot.conversation import reading, redaction
+from bot.conversation import reading, secrecy
 from bot.conversation.dialogue import Dialogue, Step
 from bot.domain import errors, serials
 from bot.domain.model import (
@@ -28,7 +28,7 @@ from bot.domain.model import (
 )
 from bot.domain.passwords import LoginCheck, PasswordWork, Verdict
 from bot.domain.services import check_new_password
-from bot.fsm import MENU_LIKE, State
+from bot.fsm import MENU_LIKE, SECRET_STEPS, State
 
 MAX_USERNAME = 64
 MAX_PASSWORD = 1024
@@ -69,7 +69,9 @@ class Portal(Protocol):
     def begin_login(self, username: str, *, chat_key: str) -> LoginCheck: ...
     def finish_login(self, check: LoginCheck, verdict: Verdict) -> AccountSummary: ...
     def start_password_recovery(self, username_or_email: str) -> None: ...
-    def complete_password_reset(self, token: str, new_hash: str) -> None: ...
+    def complete_password_reset(self, digest: str, new_hash: str) -> None: ...
+    def password_hash(self, account_id: int) -> str | None: ...
+    def reset_code_is_valid(self, code: str) -> bool: ...
     def list_systems(
         self, account_id: int, modality: Modality | None = None
     ) -> list[SystemRow]: ...
@@ -137,7 +139,8 @@ class Steps:
         }
 
     def on_text(self, d: Dialogue, text: str, t: Turn) -> Step | None:
-        command = command_of(text)
+        at_secret = d.state in SECRET_STEPS  # only the exact commands are not the password
+        command = secrecy.exact_command(text) if at_secret else command_of(text)
         if command is not None:
             if d.state is State.HANDOFF and command == "salir":
                 return Step("leave_handoff")
@@ -146,7 +149,7 @@ class Steps:
             return self._password(d, text, t)
         if d.state is State.RESET_PASSWORD:  # and here, the new one
             return self._new_password(d, text, t)
-        if d.state in MENU_LIKE and redaction.is_reset_code(text):
+        if d.state in secrecy.CODE_STEPS and secrecy.is_reset_code(text):
             return Step("reset_code_given", {"code": text.strip()})
         word = NAV_WORDS.get(fold(text))
         if word:
@@ -186,6 +189,8 @@ class Steps:
         username = text.strip()
         if not username or len(username) > MAX_USERNAME or any(c.isspace() for c in username):
             return Step("unrecognized", {"key": "login-user-invalid"})
+        if secrecy.looks_like_password(username):  # typed first by mistake: not a user name
+            return Step("unrecognized", {"key": "login-user-secret"})
         return Step("username_given", {"username": username})
 
     def _password(self, d: Dialogue, text: str, t: Turn) -> Step:
@@ -213,7 +218,7 @@ class Steps:
                 return Step("reset_weak", {"minimum": weak.min_length})
             raise Suspend(PasswordWork(text, hash_it=True))
         try:
-            t.portal.complete_password_reset(d.slots.get("reset_code", ""), t.verdict.new_hash)
+            t.portal.complete_password_reset(d.slots.get("reset_digest", ""), t.verdict.new_hash)
         except errors.InvalidResetToken:
             return Step("reset_invalid")
         return Step("password_reset")
@@ -235,7 +240,7 @@ class Steps:
     def _typed_serial(self, d: Dialogue, text: str, t: Turn) -> Step | None:
         serial = serials.find_in_text(text)
         if serial is None:
-            if SERIAL_LIKE.match(text.strip()):
+            if SERIAL_LIKE.match(text.strip()) and not secrecy.looks_like_password(text):
                 return Step("serial_rejected", {"error": errors.MalformedSerial(text.strip())})
             return reading.understood(d, text, t, FALLBACKS[State.CHOOSE_SERIAL])
         return self._serial(d, t, serial)

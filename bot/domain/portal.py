@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.domain import services
+from bot.domain import recognise, services
 from bot.domain.catalogue import Catalogue
 from bot.domain.model import AccountSummary, CdaResendResult, Modality, SystemRow, UpgradeResult
 from bot.domain.passwords import LoginCheck, Verdict
@@ -40,10 +40,16 @@ class Portal:
             self.uow(), username_or_email, clock=self.clock, templates=self.templates
         )
 
-    def complete_password_reset(self, token: str, new_hash: str) -> None:
+    def complete_password_reset(self, digest: str, new_hash: str) -> None:
         services.complete_password_reset(
-            self.uow(), token, new_hash, clock=self.clock, templates=self.templates
+            self.uow(), digest, new_hash, clock=self.clock, templates=self.templates
         )
+
+    def password_hash(self, account_id: int) -> str | None:
+        return recognise.password_hash(self.uow(), account_id)
+
+    def reset_code_is_valid(self, code: str) -> bool:
+        return recognise.reset_code_is_valid(self.uow(), code, clock=self.clock)
 
     def account(self, account_id: int) -> AccountSummary:
         return services.get_account(self.uow(), account_id)

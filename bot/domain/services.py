@@ -166,7 +166,7 @@ def check_new_password(new_password: str) -> None:
 
 def complete_password_reset(
     uow: UnitOfWork,
-    token: str,
+    digest: str,  # ``token_hash(code)``: the conversation keeps no more of the code than this
     new_hash: str,
     *,
     clock: Clock,
@@ -175,7 +175,7 @@ def complete_password_reset(
     """Set the password whose hash the password pool computed, if the code is still valid."""
     with uow:
         now = clock()
-        reset = uow.resets.by_token_hash(token_hash(token))
+        reset = uow.resets.by_token_hash(digest)
         if reset is None or reset.used_at is not None or reset.expires_at <= now:
             raise errors.InvalidResetToken()
         account = uow.accounts.get(reset.account_id)

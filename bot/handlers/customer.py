@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 
-from telegram import Bot, Chat, Update
+from telegram import Bot, Chat, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
@@ -66,7 +66,7 @@ class CustomerChat:
         message, chat = update.effective_message, update.effective_chat
         assert message is not None and chat is not None
         inbound = Inbound(chat_key(chat.id), text=message.text, private=False)
-        await self._turn(context.bot, chat, inbound)
+        await self._turn(context.bot, chat, inbound, message)
 
     async def edited(self, update: Update, context: Context) -> None:
         """Edits are not read again (the original was answered): the engine says so."""
@@ -98,7 +98,9 @@ class CustomerChat:
             **fields,  # type: ignore[arg-type]
         )
 
-    async def _turn(self, bot: Bot, chat: Chat, inbound: Inbound) -> None:
+    async def _turn(
+        self, bot: Bot, chat: Chat, inbound: Inbound, message: Message | None = None
+    ) -> None:
         loop = asyncio.get_running_loop()
         slow = loop.call_later(TYPING_AFTER, _typing, bot, chat.id)
         try:
@@ -110,6 +112,8 @@ class CustomerChat:
         if outcome.deliveries:
             await self.sender.deliver(outcome.deliveries, outcome.screen)
         elif outcome.replies and not inbound.private:  # a group: no conversation, no record
+            if outcome.delete_inbound and message and not await outgoing.delete(message):
+                outcome = self.engine.in_group(deleted=False)  # the bot may not delete there
             await outgoing.send_replies(bot, chat.id, outcome.replies)
         for listener in self.listeners:
             await listener(inbound, outcome)

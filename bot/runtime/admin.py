@@ -19,7 +19,7 @@ from sqlalchemy import Connection, or_, select, update
 from bot.runtime.inbox import requeue
 from bot.settings import Settings
 from bot.storage.db import Database
-from bot.storage.schema import dead_letters, deliveries, inbox
+from bot.storage.schema import dead_letters, deliveries, inbox, outbox
 from bot.storage.sealed import new_key, sealer_for
 
 
@@ -187,18 +187,22 @@ def keys_new() -> None:
 @keys_command.command("rotate")
 @click.option("--database", metavar="URL", help="Store to use (wins over DATABASE_URL).")
 def keys_rotate(database: str | None) -> None:
-    """Re-seal every stored update with the first key of DATA_KEYS."""
+    """Re-seal every stored update and unsent e-mail with the first key of DATA_KEYS."""
     settings, db = _db(database)
     keys = settings.data_keys.get_secret_value() if settings.data_keys else None
     sealer = sealer_for(keys, settings.database_url)
 
     def rotate(conn: Connection) -> int:
         count = 0
-        for table, key in ((inbox, inbox.c.update_id), (dead_letters, dead_letters.c.update_id)):
-            for row in conn.execute(select(key, table.c.payload).where(table.c.payload != "")):
-                conn.execute(
-                    update(table).where(key == row[0]).values(payload=sealer.rotate(row[1]))
-                )
+        stored = (
+            (inbox.c.update_id, inbox.c.payload),
+            (dead_letters.c.update_id, dead_letters.c.payload),
+            (outbox.c.id, outbox.c.body),  # e-mails not sent yet
+        )
+        for key, column in stored:
+            for row in conn.execute(select(key, column).where(column != "")):
+                statement = update(key.table).where(key == row[0])
+                conn.execute(statement.values({column.name: sealer.reseal(row[1])}))
                 count += 1
         return count
 
@@ -207,4 +211,4 @@ def keys_rotate(database: str | None) -> None:
             count = rotate(conn)
     finally:
         db.dispose()
-    click.echo(f"{count} stored update(s) sealed with the first key.")
+    click.echo(f"{count} stored update(s) and e-mail(s) sealed with the first key.")

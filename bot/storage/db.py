@@ -33,6 +33,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, StaticPool
 
+from bot.storage.sealed import stored_sealer
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -127,8 +129,12 @@ def postgres_sql(sql: str) -> str:
 class Database:
     """One engine, and the threads that run units of work for the event loop."""
 
-    def __init__(self, url: str, *, threads: int | None = None) -> None:
+    def __init__(
+        self, url: str, *, threads: int | None = None, data_keys: str | None = None
+    ) -> None:
         self.url = url
+        # seals what may carry a secret before it is written (e-mail bodies); None: no key
+        self.sealer = stored_sealer(data_keys, url)
         self.sqlite = is_sqlite(url)
         self.engine = build_engine(url)
         self.dialect = "sqlite" if self.sqlite else "postgresql"

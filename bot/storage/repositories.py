@@ -29,6 +29,7 @@ from bot.domain.ports import (
 )
 from bot.storage.db import read_time
 from bot.storage.raw import Raw, Row, is_integrity, placeholders, read_day
+from bot.storage.sealed import Sealer
 
 ACCOUNT = (
     "SELECT id, username, password_hash, holder_name, company_name, email, distributor"
@@ -279,6 +280,14 @@ class SqlCdaResends(_Repository):
 
 
 class SqlOutbox(_Repository):
+    """Bodies are sealed before they are written (a reset code, a CDA); the relay opens them."""
+
+    def __init__(
+        self, connection: Connection, before_write: Callable[[], None], sealer: Sealer | None
+    ) -> None:
+        super().__init__(connection, before_write)
+        self._sealer = sealer
+
     def add(self, email: OutgoingEmail, now: datetime) -> None:
         sql = (
             "INSERT INTO outbox (idempotency_key, kind, to_addr, subject, body, created_at,"
@@ -290,7 +299,7 @@ class SqlOutbox(_Repository):
             "kind": email.kind,
             "to": email.to,
             "subject": email.subject,
-            "body": email.body,
+            "body": self._sealer.seal(email.body) if self._sealer else email.body,
             "now": self._raw.time(now),
         }
         self._write(sql, params)

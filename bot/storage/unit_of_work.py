@@ -28,19 +28,20 @@ from bot.storage.repositories import (
     SqlSerials,
     SqlThrottles,
 )
+from bot.storage.sealed import Sealer
 
 SAVEPOINT = "uow"
 
 
 class _Repositories:
-    def _bind(self, conn: Connection) -> None:
+    def _bind(self, conn: Connection, sealer: Sealer | None) -> None:
         hook = self._before_write
         self.accounts = SqlAccounts(conn, hook)
         self.serials = SqlSerials(conn, hook)
         self.throttles = SqlThrottles(conn, hook)
         self.resets = SqlResets(conn, hook)
         self.cda_resends = SqlCdaResends(conn, hook)
-        self.outbox = SqlOutbox(conn, hook)
+        self.outbox = SqlOutbox(conn, hook, sealer)
 
     def _before_write(self) -> None:
         return None
@@ -61,7 +62,7 @@ class SqlUnitOfWork(_Repositories):
             conn.close()
             raise
         self._conn = conn
-        self._bind(conn)
+        self._bind(conn, self._db.sealer)
         return self
 
     def __exit__(
@@ -95,13 +96,13 @@ class SqlUnitOfWork(_Repositories):
 
 
 class TurnUnitOfWork(_Repositories):
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, sealer: Sealer | None = None) -> None:
         self._conn = conn
         self._raw = Raw.of(conn)  # savepoints on the driver, as the statements between them
         self._open = False
         self._savepoint = False
         self._committed = False
-        self._bind(conn)
+        self._bind(conn, sealer)
 
     def __enter__(self) -> TurnUnitOfWork:
         if self._open:

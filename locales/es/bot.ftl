@@ -36,6 +36,9 @@ stale-button = Ese botón ya no está vigente. Seguimos desde aquí:
 unsupported-message = Por ahora solo entiendo texto y los botones. Elige una opción o escríbeme.
 message-too-long = Tu mensaje es demasiado largo para mí. ¿Me lo resumes en unas palabras?
 group-refused = Por tu seguridad, solo atiendo trámites de tu cuenta en un chat privado. Escríbeme directamente y con gusto te ayudo.
+group-secret-deleted = Borré un mensaje que parecía una contraseña: aquí lo puede ver todo el grupo. Si era la tuya, cámbiala pronto y escríbeme en privado para lo que necesites.
+group-secret-undeletable = Ese mensaje parece una contraseña y no tengo permiso para borrarlo. Bórralo tú, por favor, y si era la tuya, cámbiala pronto. Para trámites de tu cuenta, escríbeme en privado.
+secret-removed = Borré tu mensaje del chat: era tu contraseña o un código de seguridad. No hace falta escribirlos aquí, y no los guardo.
 
 ## --- Help, per step --------------------------------------------------------------------
 
@@ -64,6 +67,7 @@ help-handoff = Estás en la fila para hablar con un asesor. Escribe aquí lo que
 
 login-ask-user = Para continuar, entra a tu cuenta Aspel. ¿Cuál es tu usuario?
 login-user-invalid = Ese no parece un usuario válido. Escríbelo tal como lo usas en Mi cuenta Aspel, sin espacios.
+login-user-secret = Eso parece una contraseña, así que lo borré del chat y no lo guardé. Primero escríbeme tu usuario o tu correo; la contraseña te la pido después.
 login-ask-password = Gracias. Ahora escribe tu contraseña. En cuanto la reciba borraré tu mensaje del chat, por seguridad.
 login-welcome = ¡Bienvenido(a), { $name }!
 login-wrong = El usuario o la contraseña no coinciden. Inténtalo de nuevo; si no la recuerdas, te ayudo a recuperarla.

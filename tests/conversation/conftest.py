@@ -10,6 +10,7 @@ from bot.bootstrap import App, build
 from bot.conversation.messages import Button, Inbound, Outcome, Reply
 from bot.scripts import matches
 from bot.settings import Settings
+from tests.conftest import TEST_DATA_KEY
 
 
 class Chat:
@@ -58,7 +59,9 @@ class Chat:
 
 @pytest.fixture
 async def app(database_url: str, clock, hasher, tmp_path) -> AsyncIterator[App]:
-    settings = Settings(database_url=database_url, outbox_dir=tmp_path / "outbox")
+    settings = Settings(
+        database_url=database_url, outbox_dir=tmp_path / "outbox", data_keys=TEST_DATA_KEY
+    )
     app = await build(settings, clock=clock, hasher=hasher, migrate=False)
     yield app
     await app.aclose()

@@ -7,10 +7,11 @@ import asyncio
 from sqlalchemy import delete, select, text, update
 
 from bot.bootstrap import build
-from bot.conversation import redaction
+from bot.conversation import secrecy
 from bot.conversation.messages import Inbound
 from bot.fsm import State
 from bot.storage import schema
+from bot.storage.sealed import open_stored
 from tests.conversation.conftest import Chat
 
 PASSWORD = "Aspel-Demo-2026"
@@ -162,8 +163,10 @@ async def test_recovery_code_from_the_email_sets_a_new_password(chat: Chat) -> N
     await chat.press("Olvidé mi contraseña")
     await chat.send("mmendez")
     with chat.app.db.reading() as conn:
-        body = (conn.execute(select(schema.outbox.c.body))).scalar_one()
-    code = next(w for w in body.split() if redaction.is_reset_code(w))
+        body = open_stored(
+            chat.app.db.sealer, conn.execute(select(schema.outbox.c.body)).scalar_one()
+        )
+    code = next(w for w in body.split() if secrecy.is_reset_code(w))
     await chat.send(code)
     assert chat.outcome.delete_inbound and chat.outcome.state == State.RESET_PASSWORD
     await chat.send("corta")

@@ -29,7 +29,7 @@ from bot.domain.ports import (
     SerialRecord,
     Throttle,
 )
-from bot.domain.services import check_new_password
+from bot.domain.services import check_new_password, token_hash
 
 
 @dataclass
@@ -252,7 +252,7 @@ def log_in(portal: Portal, hasher: Any, username: str, password: str, *, chat_ke
 
 def reset_password(portal: Portal, hasher: Any, token: str, new_password: str) -> None:
     check_new_password(new_password)
-    portal.complete_password_reset(token, hasher.hash(new_password))
+    portal.complete_password_reset(token_hash(token), hasher.hash(new_password))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from bot.bootstrap import App, build
 from bot.domain.passwords import Argon2Hasher
 from bot.handoff.tickets import Ticket, TicketStore
 from bot.settings import Settings
-from tests.conftest import FixedClock
+from tests.conftest import TEST_DATA_KEY, FixedClock
 from tests.conversation.conftest import Chat
 
 PASSWORD = "Aspel-Demo-2026"
@@ -22,7 +22,9 @@ PASSWORD = "Aspel-Demo-2026"
 async def app(
     database_url: str, clock: FixedClock, hasher: Argon2Hasher, tmp_path: Path
 ) -> AsyncIterator[App]:
-    settings = Settings(database_url=database_url, outbox_dir=tmp_path / "outbox")
+    settings = Settings(
+        database_url=database_url, outbox_dir=tmp_path / "outbox", data_keys=TEST_DATA_KEY
+    )
     app = await build(settings, clock=clock, hasher=hasher, migrate=False)
     yield app
     await app.aclose()

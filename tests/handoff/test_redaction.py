@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation import redaction
+from bot.conversation import redaction, secrecy
+from bot.conversation.secrecy import Secret
 from bot.domain.serials import new_cda
 from bot.fsm import State
 
@@ -40,9 +41,10 @@ def test_user_and_password_pasted_at_the_user_step_keep_the_user_only() -> None:
 
 
 def test_the_password_step_is_always_secret() -> None:
-    assert redaction.is_password_turn(State.LOGIN_PASSWORD, typed=True)
-    assert not redaction.is_password_turn(State.LOGIN_PASSWORD, typed=False)  # /asesor
-    assert not redaction.is_password_turn(State.LOGIN_USER, typed=True)
+    assert secrecy.classify("hola", State.LOGIN_PASSWORD) is Secret.PASSWORD
+    assert secrecy.classify("/Tornado-2026x", State.LOGIN_PASSWORD) is Secret.PASSWORD
+    assert secrecy.classify("/asesor", State.LOGIN_PASSWORD) is None
+    assert secrecy.classify("hola", State.LOGIN_USER) is None
 
 
 @pytest.mark.parametrize("sep", ["-", " ", ""])

@@ -25,7 +25,7 @@ def _sync_url(url: str) -> str:
 
 
 def test_head_matches_schema_metadata(database_url: str) -> None:
-    engine = create_sync_engine(_sync_url(database_url))
+    engine = create_sync_engine(_sync_url(database_url), hide_parameters=True)
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -50,7 +50,7 @@ def test_upgrade_from_a_plain_script(tmp_path: Path) -> None:
     code = f"from bot.storage.migrate import upgrade_database; upgrade_database({url!r})"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
     upgrade_database(url)  # and again, in this process: nothing to do
-    engine = create_sync_engine(_sync_url(url))
+    engine = create_sync_engine(_sync_url(url), hide_parameters=True)
     with engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) == set(metadata.tables) | {"alembic_version"}
     engine.dispose()

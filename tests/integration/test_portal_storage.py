@@ -18,7 +18,9 @@ from bot.domain.passwords import Argon2Hasher
 from bot.domain.portal import Portal
 from bot.storage.db import Database
 from bot.storage.schema import accounts, auth_throttles, outbox, password_resets, serials
+from bot.storage.sealed import open_stored
 from bot.storage.unit_of_work import SqlUnitOfWork
+from tests.conftest import TEST_DATA_KEY
 from tests.domain.conftest import log_in, reset_password
 
 
@@ -97,7 +99,7 @@ def test_concurrent_upgrades_yield_one_serial_and_one_email(
     db: Database, database_url: str, hasher: Any, templates: Any, clock: Any
 ) -> None:
     """Separate connections, really concurrent: the database decides who wins."""
-    other = Database(database_url)
+    other = Database(database_url, data_keys=TEST_DATA_KEY)
     portals = [_portal(d, templates, clock) for d in (db, other)]
     try:
         mm = _login(portals[0], hasher, "mmendez")
@@ -118,7 +120,9 @@ def test_cda_resend_limit_holds_in_the_database(hasher: Any, portal: Portal, db:
     with pytest.raises(errors.CdaResendLimited):
         portal.resend_cda(mm, "NMSNAB204611")
     with db.reading() as conn:
-        bodies = (conn.execute(select(outbox.c.body))).scalars().all()
+        stored = (conn.execute(select(outbox.c.body))).scalars().all()
+    assert not any(DEMO_CDAS["NMSNAB204611"] in b for b in stored)  # sealed at rest
+    bodies = [open_stored(db.sealer, b) for b in stored]
     assert len(bodies) == 3 and all(DEMO_CDAS["NMSNAB204611"] in b for b in bodies)
 
 
@@ -133,7 +137,7 @@ def test_throttling_and_recovery_persist(
     assert _count(db, auth_throttles) == 2
     portal.start_password_recovery("jorge.lopez@example.com")
     with db.reading() as conn:
-        body = (conn.execute(select(outbox.c.body))).scalar_one()
+        body = open_stored(db.sealer, (conn.execute(select(outbox.c.body))).scalar_one())
     token = re.search(r"^\s*([A-Za-z0-9_-]{30,})\s*$", body, re.MULTILINE).group(1)  # type: ignore[union-attr]
     reset_password(portal, hasher, token, "Nueva-Clave-99")
     assert _count(db, password_resets, password_resets.c.used_at.is_not(None)) == 1

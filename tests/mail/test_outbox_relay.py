@@ -19,6 +19,7 @@ from bot.mail_relay import BACKOFF_CAP, OutboxRelay, SmtpTransport, message_id
 from bot.storage.db import Database
 from bot.storage.schema import outbox
 from bot.storage.unit_of_work import SqlUnitOfWork
+from tests.conftest import TEST_DATA_KEY
 
 
 class Inbox:
@@ -142,7 +143,7 @@ async def test_concurrent_relays_send_each_message_once(
     db: Database, database_url: str, clock: Any, smtp_server: SmtpServer
 ) -> None:
     _queue(db, clock, *(f"k{i}" for i in range(12)))
-    other = Database(database_url)
+    other = Database(database_url, data_keys=TEST_DATA_KEY)
     try:
         relays = [OutboxRelay(e, _transport(smtp_server), clock, batch_size=4) for e in (db, other)]
         total = 0

@@ -175,11 +175,14 @@ async def test_groups_refuse_and_never_read_a_login(
     telegram: TelegramBot, server: FakeTelegram, app: App
 ) -> None:
     group = TelegramChat(telegram, server, chat_id=-1001234, kind="supergroup")
-    for said in ["/start", "mmendez", PASSWORD]:
+    for said in ["/start", "mmendez"]:
         await group.send(said)
         assert "chat privado" in group.text
         assert not group.replies[0].buttons
     assert not server.of("deleteMessage") and not server.of("sendChatAction")
+    await group.send(PASSWORD)  # password-shaped: deleted there (tests/telegram/test_secrets_…)
+    assert "en privado" in group.text and not group.replies[0].buttons
+    assert [int(c.params["message_id"]) for c in server.of("deleteMessage")] == [group.last_sent]
     with app.db.reading() as conn:
         assert (conn.execute(text("SELECT count(*) FROM conversations"))).scalar() == 0
         assert PASSWORD not in str((conn.execute(text("SELECT * FROM transcript_events"))).all())
