@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from bot.conversation import secrecy
 from bot.conversation.dialogue import Dialogue
 from bot.conversation.messages import Inbound
-from bot.conversation.secrecy import CDA_RE, SECRET_STEPS, Secret
+from bot.conversation.secrecy import CDA_RE, Secret
+from bot.conversation.states import SECRET_STEPS
 from bot.conversation.steps import Suspend, Turn
 from bot.domain.passwords import PasswordWork
 from bot.domain.serials import mask_cda
