@@ -341,6 +341,7 @@ class Engine:
         d = self._dialogue(stored, now)
         plan = delivery.Plan(chat_id)
         outcome = Outcome(state=State.HANDOFF.value)
+        outcome.screen = (stored.screen_message_id, stored.screen_sticky)
         if trigger is None:  # the advisor's words reach the customer, as written
             words = f"{self.t('handoff-advisor-says')}\n{text}"
             outcome.replies = [Reply("handoff-advisor-says", words)]

@@ -23,7 +23,7 @@ from bot.runtime.inbox import Inbox
 log = logging.getLogger(__name__)
 
 LONG_POLL = 25  # seconds Telegram holds a getUpdates open when there is nothing to say
-BACKOFF_CAP = 30.0
+BACKOFF_CAP = 10.0  # seconds: after an outage (Telegram, the database) polling resumes soon
 
 
 class Poller:
@@ -42,10 +42,13 @@ class Poller:
         self.stored = 0
 
     async def run(self) -> None:
-        await self.bot.delete_webhook()  # getUpdates refuses to run while a webhook is set
         failures = 0
+        webhook_deleted = False
         while True:
             try:
+                if not webhook_deleted:  # getUpdates refuses to run while a webhook is set;
+                    await self.bot.delete_webhook()  # retried like a poll: Telegram may be down
+                    webhook_deleted = True
                 got = await self.poll_once()
                 failures = 0
             except InvalidToken:

@@ -29,7 +29,9 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-BOOT_RETRIES = 3  # Telegram unreachable at start-up: retry a little, then say so and exit
+# Telegram unreachable at start-up: retried this long (seconds), then said and the run exits
+BOOT_PATIENCE = 120.0
+BOOT_BACKOFF, BOOT_BACKOFF_CAP = 1.0, 10.0
 NO_TOKEN = """\
 TELEGRAM_BOT_TOKEN is not set, so there is no bot to run.
   Create a bot with @BotFather, then set its token in the environment or in .env:
@@ -77,15 +79,27 @@ async def poll(
         await app.aclose()
 
 
-async def _reach(start: object) -> None:
-    for attempt in range(1, BOOT_RETRIES + 1):
+async def _reach(start: object, patience: float = BOOT_PATIENCE) -> None:
+    """Reach the Bot API at start-up, through an outage of Telegram's (a 5xx storm lasts tens
+    of seconds; the process would otherwise exit and leave the replies of a restart unsent):
+    retried with capped backoff for ``patience`` seconds, then the error is raised. A refused
+    token is never retried."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             await start()  # type: ignore[operator]
             return
-        except NetworkError:
-            if attempt == BOOT_RETRIES:
+        except InvalidToken:
+            raise
+        except NetworkError as error:
+            wait = min(BOOT_BACKOFF * 2 ** (attempt - 1), BOOT_BACKOFF_CAP)
+            if loop.time() + wait > deadline:
                 raise
-            await asyncio.sleep(2.0 * attempt)
+            log.warning("Bot API unreachable at start-up (%s): again in %.0f s", error, wait)
+            await asyncio.sleep(wait)
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -107,12 +121,18 @@ def _stop_on_signals() -> asyncio.Event:
     metavar="T",
     help="Webhook: the secret Telegram must send in its header (random when not given).",
 )
+@click.option("--sweep-seconds", default=5.0, show_default=True, help="Timer sweep interval.")
+@click.option("--relay-poll", default=2.0, show_default=True, help="E-mail relay interval (s).")
+@click.option("--relay-lease", default=60.0, show_default=True, help="E-mail claim lease (s).")
 def command(
     database: str | None,
     webhook_url: str | None,
     listen: str,
     port: int,
     secret_token: str | None,
+    sweep_seconds: float,
+    relay_poll: float,
+    relay_lease: float,
 ) -> None:
     """Run the Telegram bot (long polling; --webhook-url for a webhook) and its duties."""
     from bot.bootstrap import settings_for
@@ -130,7 +150,12 @@ def command(
         return
     configure_logging(settings)
     try:
-        asyncio.run(poll(settings))
+        duties = RuntimeOptions(
+            sweep_seconds=sweep_seconds,
+            relay_poll_seconds=relay_poll,
+            relay_lease_seconds=relay_lease,
+        )
+        asyncio.run(poll(settings, runtime_options=duties))
     except InvalidToken:
         click.echo("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather.", err=True)
         sys.exit(1)

@@ -14,8 +14,9 @@ chat's rows one after another and marks each sent once Telegram accepted it:
   (or on another worker) the previous keyboard is still the one taken down: at most one message
   of a chat carries a live keyboard.
 
-Marks (sent, its message id, the screen) are written in batches on the database's threads: the
-turns of several chats share one transaction. **The one window for a duplicate**: a row that
+Marks (sent, its message id, the screen) are written in batches on the database's threads (the
+turns of several chats share one transaction); a turn's ``deliver`` returns once its marks are
+written, before its chat's lock is let go. **The one window for a duplicate**: a row that
 Telegram accepted but whose mark had not been written when the process died is sent again by
 the next process (``recover``). Nothing else is ever sent twice; nothing is dropped in silence.
 """
@@ -78,7 +79,7 @@ class Sender:
     def __post_init__(self) -> None:
         self._screens: dict[str, Screen] = {}
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
-        self._marks: list[Mark] = []
+        self._marks: list[tuple[Mark, asyncio.Future[None]]] = []  # each resolved once written
         self._flushing: asyncio.Task[None] | None = None
         self._limit = AsyncLimiter(self.options.rate, 1)
         self._group_limit = AsyncLimiter(self.options.group_rate, 60)
@@ -95,14 +96,17 @@ class Sender:
             return
         chat = rows[0].chat_id
         async with self._lock(chat):
-            screen = self._screens.get(chat)
-            if screen is None:  # first time here: what an earlier process left goes first
-                screen = Screen(*stored)
+            if chat not in self._screens:  # first time here: what an earlier process left first
                 older = await self.db.read(partial(marks.pending_of, chat, rows[0].seq))
                 rows = [*older, *rows]
+            # The stored screen is the truth: read under the chat's lock once the last turn's marks
+            # were written (awaited below), by any worker. One kept in memory goes stale once
+            # another worker served the chat (2 live keyboards: tests/scale/test_faults.py).
+            screen = Screen(*stored)
             for row in rows:
-                await self._perform(row, screen, self.clock())
+                written = await self._perform(row, screen, self.clock())
             self._remember(chat, screen)
+            await asyncio.shield(written)
 
     async def flush(self) -> None:
         """Write the marks taken so far (tests, shutdown)."""
@@ -145,7 +149,7 @@ class Sender:
 
     # --- one row, with its retries -------------------------------------------------------
 
-    async def _perform(self, row: Delivery, screen: Screen, due: datetime) -> None:
+    async def _perform(self, row: Delivery, screen: Screen, due: datetime) -> asyncio.Future[None]:
         deadline = due + self.options.retry_for
         attempts = failures = 0
         while True:
@@ -162,19 +166,16 @@ class Sender:
                 )
                 reason = f"{type(error).__name__}: {error}"
             except (Parked, Forbidden, TelegramError) as error:
-                self._park(row, api.reason(error), attempts, screen)
                 self.parked += 1
                 log.warning("delivery %s/%d parked: %s", row.chat_id, row.seq, api.reason(error))
-                return
+                return self._park(row, api.reason(error), attempts, screen)
             else:
                 mark.attempts = attempts
                 mark.sent_at = self.clock()
                 mark.screen = Screen(screen.message_id, screen.sticky)
-                self._take(mark)
                 self.sent += 1
-                return
+                return self._take(mark)
             if self.clock() + timedelta(seconds=wait) > deadline:
-                self._park(row, reason[:300], attempts, screen)
                 self.parked += 1
                 log.warning(
                     "delivery %s/%d parked after %d attempts: %s",
@@ -183,7 +184,7 @@ class Sender:
                     attempts,
                     reason,
                 )
-                return
+                return self._park(row, reason[:300], attempts, screen)
             self.retried += 1
             await self.sleep(wait)
 
@@ -362,16 +363,20 @@ class Sender:
         if len(self._screens) > 100_000:  # the store has it too: forget the oldest
             self._screens.pop(next(iter(self._screens)))
 
-    def _park(self, row: Delivery, reason: str, attempts: int, screen: Screen) -> None:
+    def _park(
+        self, row: Delivery, reason: str, attempts: int, screen: Screen
+    ) -> asyncio.Future[None]:
         current, at = Screen(screen.message_id, screen.sticky), self.clock()
-        self._take(
+        return self._take(
             Mark(row.chat_id, row.seq, parked=reason, attempts=attempts, screen=current, at=at)
         )
 
-    def _take(self, mark: Mark) -> None:
-        self._marks.append(mark)
+    def _take(self, mark: Mark) -> asyncio.Future[None]:
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._marks.append((mark, written))
         if self._flushing is None:
             self._flushing = asyncio.get_running_loop().create_task(self._write_marks())
+        return written
 
     async def _write_marks(self) -> None:
         try:
@@ -379,11 +384,14 @@ class Sender:
             while self._marks:
                 taken, self._marks = self._marks, []
                 try:
-                    await self.db.write(partial(marks.apply, taken))
+                    await self.db.write(partial(marks.apply, [m for m, _ in taken]))
                 except Exception as error:  # the database may be restarting: try again
                     log.warning("marks not written (%s): retrying", type(error).__name__)
                     self._marks = taken + self._marks
                     await asyncio.sleep(1.0)
+                    continue
+                for _, written in taken:
+                    written.done() or written.set_result(None)
         finally:
             self._flushing = None
 
