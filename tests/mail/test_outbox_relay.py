@@ -15,7 +15,14 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from bot.domain.model import OutgoingEmail
-from bot.mail_relay import BACKOFF_CAP, OutboxRelay, SmtpTransport, message_id
+from bot.mail_relay import (
+    BACKOFF_CAP,
+    UNREACHABLE_CAP,
+    OutboxRelay,
+    SmtpTransport,
+    message_id,
+    pause,
+)
 from bot.storage.db import Database
 from bot.storage.schema import outbox
 from bot.storage.unit_of_work import SqlUnitOfWork
@@ -104,30 +111,45 @@ async def test_server_down_then_back_loses_nothing_and_sends_nothing_twice(
 
     assert await relay.run_once() == 0
     rows = _rows(db)
-    assert [(r.attempts, r.sent_at, r.claimed_until) for r in rows] == [(1, None, None)] * 2
-    assert all(r.last_error and r.next_attempt_at == clock() + timedelta(seconds=10) for r in rows)
-    assert await relay.run_once() == 0  # not due yet: no new attempt
-    assert [r.attempts for r in _rows(db)] == [1, 1]
-
-    clock.advance(seconds=10)
+    # the server, not the messages: the pass stops at the first, nothing is pushed back
+    assert [(r.attempts, r.sent_at, r.claimed_until) for r in rows] == [
+        (1, None, None),
+        (0, None, None),
+    ]
+    assert rows[0].last_error and all(r.next_attempt_at == clock() for r in rows)
+    assert relay.down == 1
     assert await relay.run_once() == 0
-    assert [r.attempts for r in _rows(db)] == [2, 2]
+    assert [r.attempts for r in _rows(db)] == [2, 0]
+    assert relay.down == 2
 
-    smtp_server.start()
-    clock.advance(minutes=5)
+    smtp_server.start()  # back: everything waiting goes at the next pass, no backoff to sit out
     _queue(db, clock, "c")
     assert await relay.run_once() == 3
+    assert relay.down == 0
     assert await relay.run_once() == 0
     subjects = sorted(str(m["Subject"]) for m in smtp_server.inbox.messages)
     assert subjects == ["Asunto a", "Asunto b", "Asunto c"]
     assert all(r.sent_at is not None for r in _rows(db))
 
 
-async def test_backoff_grows_and_stays_under_five_minutes(
+def test_while_the_server_is_unreachable_the_relay_waits_longer_up_to_a_cap() -> None:
+    waits = [pause(down, 0.5) for down in range(12)]
+    assert waits[:4] == [0.5, 1.0, 2.0, 4.0]
+    assert waits == sorted(waits) and max(waits) == UNREACHABLE_CAP
+
+
+class Refusing(Inbox):
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        return "554 Transaction failed"
+
+
+async def test_a_refused_message_backs_off_on_its_own_and_stays_under_five_minutes(
     db: Database, clock: Any, smtp_server: SmtpServer
 ) -> None:
     _queue(db, clock, "slow")
     smtp_server.stop()
+    smtp_server.inbox = Refusing()
+    smtp_server.start()
     relay = OutboxRelay(db, _transport(smtp_server), clock, random_unit=lambda: 0.999)
     delays = []
     for _ in range(8):
@@ -137,6 +159,8 @@ async def test_backoff_grows_and_stays_under_five_minutes(
         clock.advance(seconds=delays[-1].total_seconds())
     assert delays == sorted(delays) and max(delays) <= BACKOFF_CAP
     assert delays[0] < timedelta(seconds=10)  # jitter took some off
+    assert row.attempts == 8 and "554" in row.last_error
+    assert relay.down == 0  # the server answered: it is not down
 
 
 async def test_concurrent_relays_send_each_message_once(

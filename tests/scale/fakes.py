@@ -126,12 +126,14 @@ class FakeBotApi:
 class _Sink:
     def __init__(self) -> None:
         self.message_ids: list[str] = []
+        self.arrived: list[float] = []  # time.monotonic() of each
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         message = message_from_bytes(envelope.content)
         with self.lock:
             self.message_ids.append(str(message["Message-ID"]))
+            self.arrived.append(time.monotonic())
         return "250 OK"
 
 
@@ -148,11 +150,17 @@ class SmtpServer:
     def start(self) -> None:
         self._controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
         self._controller.start()
+        self.started = time.monotonic()
 
     def stop(self) -> None:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+            self.stopped = time.monotonic()
+
+    def last_arrival(self) -> float:
+        with self.sink.lock:
+            return max(self.sink.arrived, default=0.0)
 
     def received(self) -> list[str]:
         with self.sink.lock:

@@ -215,6 +215,8 @@ def _figures(
         f" upgrades {_scalar(url, _UPGRADES)}",
         f"e-mails queued {_scalar(url, 'SELECT count(*) FROM outbox')}, sent"
         f" {len(set(smtp.received()))} ({len(smtp.received())} received by SMTP)",
+        f"SMTP down {smtp.started - smtp.stopped:.1f} s; the last e-mail arrived"
+        f" {smtp.last_arrival() - smtp.started:.1f} s after it was back",
         f"faults: worker {faults.killed} killed, SMTP stopped then restarted, PostgreSQL restarted;"
         f" updates retried {_metric(metrics, 'aspel_updates_processed_total', 'retry')},"
         f" turns replayed {_metric(metrics, 'aspel_turns_replayed_total')}",
