@@ -15,11 +15,8 @@ back untouched (still due; the attempt and the error noted on the one tried), an
 itself waits, doubling up to ``UNREACHABLE_CAP``. So once SMTP is back every waiting e-mail goes
 within that cap. (Before, each row backed off on its own, up to five minutes, for every pass
 the server was down: after an outage of a few minutes the e-mails trickled out for minutes
-more. That is why the load test, ``tests/scale/test_load.py``, failed 1 run in 4 on a loaded
-machine: its deliveries, and so its SMTP outage, took longer, the rows' backoff grew past what
-was left of its drain time, and it ended with fewer than 200 distinct e-mails received while no
-update was pending.) A message the server refuses (a 5xx for that message) still backs off on
-its own.
+more; the load test's drain, 240 s, could end before the last of them.) A message the server
+refuses (a 5xx for that message) still backs off on its own.
 """
 
 from __future__ import annotations

@@ -178,6 +178,7 @@ class Worker:
         except Exception as error:  # not stored: Telegram must deliver it again
             metrics.UPDATES_RECEIVED.labels("unavailable").inc()
             log.warning("update not stored (%s): answered 503", type(error).__name__)
+            self.runtime.processor.outage()  # Telegram delivers it again: order waits for it
             return Response(status_code=503)
         metrics.UPDATES_RECEIVED.labels("accepted" if stored else "duplicate").inc()
         if stored and self.ready:

@@ -448,10 +448,25 @@ async def _scenarios(
         p2.start()
     await asyncio.gather(*map(telegram_failures, p1s), *map(mail_kill_and_idle, p2s))
     outage = await database_outage(cluster, p1s)
-    for bot in bots:
+    for bot in bots:  # what was shown is marked too (a mark lost at the stop would be resent)
         bot.alive()
+        await settle(bot)
         bot.stop()
     return outage, list(zip(p1s, p2s, strict=True))
+
+
+UNSENT = (
+    "SELECT chat_id, seq, op, attempts, last_error, parked_at IS NOT NULL FROM deliveries"
+    " WHERE sent_at IS NULL ORDER BY chat_id, seq"
+)
+
+
+async def settle(bot: Bot, within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not scalar(bot.url, "SELECT count(*) FROM deliveries WHERE sent_at IS NULL"):
+            return
+        await asyncio.sleep(0.2)
 
 
 def _check(p: P1, q: P2) -> tuple[str, list[str]]:
@@ -478,7 +493,10 @@ def _check(p: P1, q: P2) -> tuple[str, list[str]]:
             "SELECT count(*) FROM (SELECT replaces_id FROM serials WHERE replaces_id IS NOT NULL"
             " GROUP BY replaces_id HAVING count(*) > 1) twice",
         )
-        unsent += scalar(bot.url, "SELECT count(*) FROM deliveries WHERE sent_at IS NULL")
+        with psycopg.connect(bot.url) as conn:
+            left = conn.execute(UNSENT).fetchall()
+        unsent += len(left)
+        problems += [f"{bot.mode} {bot.log.stem}: unsent {row}" for row in left]
         dead += scalar(bot.url, "SELECT count(*) FROM dead_letters")
     mails = {c.email: len(c.bot.sink.to(c.email)) for c in (p.reference, p.a, p.b, q.d)}
     distinct = {c.email: len(set(c.bot.sink.to(c.email))) for c in (p.reference, p.a, p.b, q.d)}

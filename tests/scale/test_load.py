@@ -91,7 +91,7 @@ class Serve:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         return [int(c) for c in children if "spawn_main" in _cmdline(int(c))]
 
-    def wait_ready(self, within: float = 60) -> None:
+    def wait_ready(self, within: float = 240) -> None:  # 3 workers' start on a loaded box
         deadline = time.monotonic() + within
         seen: set[int] = set()
         with httpx.Client(limits=httpx.Limits(max_keepalive_connections=0)) as client:
@@ -184,7 +184,11 @@ def _drain(url: str, smtp: SmtpServer, expected_mails: int) -> None:
         if pending == 0 and unsent == 0 and len(set(smtp.received())) >= expected_mails:
             return
         time.sleep(0.5)
-    raise AssertionError(f"not drained: {pending} updates pending, {unsent} e-mails unsent")
+    queued, completed = _scalar(url, "SELECT count(*) FROM outbox"), _scalar(url, _COMPLETED)
+    raise AssertionError(
+        f"not drained: {pending} updates pending, {unsent} e-mails unsent; e-mails queued"
+        f" {queued}, received {len(set(smtp.received()))}; journeys completed {completed}"
+    )
 
 
 def _metric(text: str, name: str, label: str = "") -> int:

@@ -81,6 +81,39 @@ async def test_reordered_updates_are_served_in_update_id_order(harness: Harness)
     assert any("Bienvenid" in t for t in harness.texts(CHAT))
 
 
+async def test_after_an_outage_an_update_refused_meanwhile_is_still_served_first(
+    harness: Harness,
+) -> None:
+    """The password was stored before the database went down; the user name, sent just before
+    it, was refused (503) and comes again a second after the database is back. The password
+    has long passed its hold-back by then: without the hold after an outage it would be served
+    first (answered as a wrong user name) and the login would fail."""
+    processor = harness.worker.runtime.processor
+    processor.options = ProcessorOptions(
+        hold_back=timedelta(milliseconds=200), poll=0.05, resume_after=timedelta(seconds=2.5)
+    )
+    await _say(harness, _text(harness, "/start"))
+    await _say(harness, _press(harness, "m:upgrade"))
+    user, password = _text(harness, "mmendez"), _text(harness, PASSWORD)
+    inbox_ = harness.worker.runtime.inbox
+    real_accept, real_due = inbox_.accept, inbox_.due_chats
+    down = OperationalError("SELECT", {}, ConnectionError("the database system is shutting down"))
+
+    async def refused(*args: Any) -> Any:
+        raise down
+
+    inbox_.due_chats = refused  # type: ignore[method-assign]
+    assert await harness.post(password) == 200  # stored as the outage begins
+    inbox_.accept = refused  # type: ignore[method-assign]
+    assert await harness.post(user) == 503
+    await asyncio.sleep(0.8)  # down: the password grows older than the hold-back
+    inbox_.accept, inbox_.due_chats = real_accept, real_due  # type: ignore[method-assign]
+    await asyncio.sleep(1.0)  # Telegram's retry comes a little later
+    assert await harness.post(user) == 200
+    await harness.settle()
+    assert any("Bienvenid" in t for t in harness.texts(CHAT)), harness.texts(CHAT)
+
+
 async def test_a_rerun_of_a_saved_turn_acts_and_speaks_once(harness: Harness) -> None:
     """A worker that dies after the turn's commit: the update's inbox row was finished in that
     same transaction, so running it again (another worker, a restart) does nothing."""
