@@ -391,7 +391,7 @@ class Sender:
                     await asyncio.sleep(1.0)
                     continue
                 for _, written in taken:
-                    written.done() or written.set_result(None)
+                    written.set_result(None)  # shielded by whoever waits: never cancelled
         finally:
             self._flushing = None
 
