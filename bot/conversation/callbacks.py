@@ -19,6 +19,7 @@ from bot.conversation import keyboards as kb
 from bot.conversation.states import HANDOFF_REASONS, State
 from bot.domain import errors
 from bot.domain.catalogue import default_catalogue
+from bot.domain.login import token_hash
 from bot.domain.model import (
     AccountSummary,
     CdaResendResult,
@@ -29,7 +30,6 @@ from bot.domain.model import (
     UpgradeResult,
     mask_email,
 )
-from bot.domain.services import token_hash
 
 if TYPE_CHECKING:
     from bot.conversation.dialogue import Dialogue

@@ -19,6 +19,7 @@ from bot.conversation import keyboards as kb
 from bot.conversation import reading, secrecy
 from bot.conversation.dialogue import Dialogue, Step
 from bot.domain import errors, serials
+from bot.domain.login import check_new_password
 from bot.domain.model import (
     AccountSummary,
     CdaResendResult,
@@ -27,7 +28,6 @@ from bot.domain.model import (
     UpgradeResult,
 )
 from bot.domain.passwords import LoginCheck, PasswordWork, Verdict
-from bot.domain.services import check_new_password
 from bot.fsm import MENU_LIKE, SECRET_STEPS, State
 
 MAX_USERNAME = 64
@@ -69,7 +69,7 @@ class Portal(Protocol):
     def begin_login(self, username: str, *, chat_key: str) -> LoginCheck: ...
     def finish_login(self, check: LoginCheck, verdict: Verdict) -> AccountSummary: ...
     def start_password_recovery(self, username_or_email: str) -> None: ...
-    def complete_password_reset(self, digest: str, new_hash: str) -> None: ...
+    def complete_password_reset(self, digest: str, new_hash: str, chat_key: str) -> None: ...
     def password_hash(self, account_id: int) -> str | None: ...
     def reset_code_is_valid(self, code: str) -> bool: ...
     def list_systems(
@@ -196,16 +196,15 @@ class Steps:
     def _password(self, d: Dialogue, text: str, t: Turn) -> Step:
         if len(text) > MAX_PASSWORD:
             return Step("login_failed")
-        if t.suspended is None or t.verdict is None:  # first run: may it try? what to verify?
-            try:
-                check = t.portal.begin_login(d.slots.get("username", ""), chat_key=t.chat_key)
-            except errors.AccountLocked as locked:
-                return Step("login_locked", {"until": locked.until})
-            work = PasswordWork(text, verify_against=check.password_hash, trusted=check.trusted)
-            raise Suspend(work, check)
-        assert t.suspended.check is not None
         try:
+            if t.suspended is None or t.verdict is None:  # first run: may it try? what to verify?
+                check = t.portal.begin_login(d.slots.get("username", ""), chat_key=t.chat_key)
+                work = PasswordWork(text, verify_against=check.password_hash, trusted=check.trusted)
+                raise Suspend(work, check)
+            assert t.suspended.check is not None
             account = t.portal.finish_login(t.suspended.check, t.verdict)
+        except errors.AccountLocked as locked:  # before, or closed by other chats meanwhile
+            return Step("login_locked", {"until": locked.until})
         except errors.InvalidCredentials:
             return Step("login_failed")
         return Step("login_ok", {"account": account})
@@ -218,7 +217,8 @@ class Steps:
                 return Step("reset_weak", {"minimum": weak.min_length})
             raise Suspend(PasswordWork(text, hash_it=True))
         try:
-            t.portal.complete_password_reset(d.slots.get("reset_digest", ""), t.verdict.new_hash)
+            digest = d.slots.get("reset_digest", "")
+            t.portal.complete_password_reset(digest, t.verdict.new_hash, t.chat_key)
         except errors.InvalidResetToken:
             return Step("reset_invalid")
         return Step("password_reset")

@@ -96,19 +96,22 @@ def password_changed_email(t: Templates, account: AccountRecord, reset_id: int) 
 
 
 def lockout_alert_email(
-    t: Templates, account: AccountRecord, failures: int, now: datetime
+    t: Templates, account: AccountRecord, failures: int, window_start: datetime, until: datetime
 ) -> OutgoingEmail:
+    """Sent once per window, when the untrusted chats' failures lock the user name."""
+    minutes = max(1, round((until - window_start).total_seconds() / 60))
     body = t(
         "mail-lockout-body",
         holder=account.holder_name,
         username=account.username,
         failures=failures,
-        date=day(now),
+        minutes=minutes,
+        date=day(window_start),
     )
     return OutgoingEmail(
         to=account.email,
         subject=t("mail-lockout-subject"),
         body=body,
-        idempotency_key=f"lockout:{account.id}:{now.isoformat()}",
+        idempotency_key=f"lockout:{account.id}:{window_start.isoformat()}",
         kind="lockout",
     )

@@ -81,12 +81,13 @@ class Argon2Hasher:
 
 @dataclass(frozen=True, slots=True)
 class LoginCheck:
-    """The first half of a login (``services.begin_login``): what to verify, for whom."""
+    """The first half of a login (``login.begin_login``): what to verify, for whom."""
 
     account_id: int | None  # None: no such user name (verified against the dummy hash)
     password_hash: str | None
     keys: tuple[str, ...]  # the throttles a failure counts against
     trusted: bool = False  # the chat logged in to this account before (goes first)
+    chat: str = ""  # the chat trying: trusted for the account once it succeeds
 
 
 @dataclass(frozen=True, slots=True)

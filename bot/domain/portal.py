@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.domain import recognise, services
+from bot.domain import login, recognise, services
 from bot.domain.catalogue import Catalogue
 from bot.domain.model import AccountSummary, CdaResendResult, Modality, SystemRow, UpgradeResult
 from bot.domain.passwords import LoginCheck, Verdict
@@ -28,21 +28,26 @@ class Portal:
         return replace(self, uow=lambda: uow)
 
     def begin_login(self, username: str, *, chat_key: str) -> LoginCheck:
-        return services.begin_login(self.uow(), username, chat_key=chat_key, clock=self.clock)
+        return login.begin_login(self.uow(), username, chat_key=chat_key, clock=self.clock)
 
     def finish_login(self, check: LoginCheck, verdict: Verdict) -> AccountSummary:
-        return services.finish_login(
+        return login.finish_login(
             self.uow(), check, verdict, clock=self.clock, templates=self.templates
         )
 
     def start_password_recovery(self, username_or_email: str) -> None:
-        services.start_password_recovery(
+        login.start_password_recovery(
             self.uow(), username_or_email, clock=self.clock, templates=self.templates
         )
 
-    def complete_password_reset(self, digest: str, new_hash: str) -> None:
-        services.complete_password_reset(
-            self.uow(), digest, new_hash, clock=self.clock, templates=self.templates
+    def complete_password_reset(self, digest: str, new_hash: str, chat_key: str) -> None:
+        login.complete_password_reset(
+            self.uow(),
+            digest,
+            new_hash,
+            chat_key=chat_key,
+            clock=self.clock,
+            templates=self.templates,
         )
 
     def password_hash(self, account_id: int) -> str | None:

@@ -103,6 +103,7 @@ class Throttle:
     failures: int = 0
     locked_until: datetime | None = None
     last_failure_at: datetime | None = None
+    window_started_at: datetime | None = None  # the window's first failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +151,27 @@ class ThrottleRepository(Protocol):
 
     def clear(self, keys: list[str]) -> None: ...
 
+    def forget_before(self, before: datetime) -> None:
+        """Delete counters whose window opened before then."""
+        ...
+
+
+class TrustedChatRepository(Protocol):
+    """The chats that logged in to an account before (the "device cookies")."""
+
+    def last_used(self, account_id: int, chat: str) -> datetime | None: ...
+
+    def touch(self, account_id: int, chat: str, now: datetime) -> None:
+        """Trust ``chat`` for the account from now on (or refresh its last use)."""
+        ...
+
 
 class ResetRepository(Protocol):
     def add(self, account_id: int, token_hash: str, expires_at: datetime, now: datetime) -> int: ...
+
+    def created_since(self, account_id: int, since: datetime) -> int:
+        """How many codes were issued for the account since then."""
+        ...
 
     def by_token_hash(self, token_hash: str) -> ResetRecord | None: ...
 
@@ -179,6 +198,8 @@ class UnitOfWork(Protocol):
     def serials(self) -> SerialRepository: ...
     @property
     def throttles(self) -> ThrottleRepository: ...
+    @property
+    def trusted_chats(self) -> TrustedChatRepository: ...
     @property
     def resets(self) -> ResetRepository: ...
     @property

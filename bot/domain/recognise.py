@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
+from bot.domain.login import token_hash
 from bot.domain.ports import Clock, UnitOfWork
-from bot.domain.services import token_hash
 
 
 def password_hash(uow: UnitOfWork, account_id: int) -> str | None:

@@ -2,19 +2,14 @@
 
 Each returns values of ``bot.domain.model`` and raises the typed errors of
 ``bot.domain.errors``. Each runs in one unit of work and writes its e-mail to the outbox in that
-same unit. Password work (Argon2, ~100 ms) never runs inside one: a login is ``begin_login``
-(read), then the verification in the password pool (``bot.domain.passwords``), then
-``finish_login`` (record); a new password is hashed by the pool before
-``complete_password_reset`` stores the hash.
+same unit. Logging in and password recovery are in ``bot.domain.login``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import date, timedelta
 
-from bot.domain import errors, mail, passwords, serials, throttling
+from bot.domain import errors, mail, serials
 from bot.domain.catalogue import Catalogue, Product
 from bot.domain.model import (
     AccountSummary,
@@ -34,18 +29,15 @@ from bot.domain.ports import (
     SerialRecord,
     SerialRepository,
     Templates,
-    Throttle,
     UnitOfWork,
 )
 
-RESET_TOKEN_TTL = timedelta(minutes=30)
-MIN_PASSWORD_LENGTH = 8
 CDA_RESENDS_PER_HOUR = 3
 CDA_WINDOW = timedelta(hours=1)
 UPGRADE_ATTEMPTS = 5
 SERIAL_DRAWS = 50
 
-# --- accounts and login ---------------------------------------------------------------
+# --- accounts ---------------------------------------------------------------
 
 
 def summary(account: AccountRecord) -> AccountSummary:
@@ -65,127 +57,6 @@ def get_account(uow: UnitOfWork, account_id: int) -> AccountSummary:
     if account is None:
         raise errors.AccountNotFound(account_id)
     return summary(account)
-
-
-def begin_login(
-    uow: UnitOfWork, username: str, *, chat_key: str, clock: Clock
-) -> passwords.LoginCheck:
-    """First half of a login, inside the turn: who is it, and may this chat try now?
-
-    Raises ``AccountLocked`` while a lock-out holds. Otherwise returns what the password pool
-    must verify, off the event loop and off the database thread; an unknown user name is
-    verified against a dummy hash, so both cost the same.
-    """
-    with uow:
-        account = uow.accounts.by_username(username.strip().lower())
-        keys = _throttle_keys(account, chat_key)
-        throttles = uow.throttles.get(keys)
-    until = throttling.locked_until(throttles.values(), clock())
-    if until is not None:
-        raise errors.AccountLocked(until)
-    return passwords.LoginCheck(
-        account_id=account.id if account else None,
-        password_hash=account.password_hash if account else None,
-        keys=tuple(keys),
-    )
-
-
-def finish_login(
-    uow: UnitOfWork,
-    check: passwords.LoginCheck,
-    verdict: passwords.Verdict,
-    *,
-    clock: Clock,
-    templates: Templates,
-) -> AccountSummary:
-    """Second half, in the turn that follows the verification: record it, and say who it is."""
-    with uow:
-        account = uow.accounts.get(check.account_id) if check.account_id is not None else None
-        keys = list(check.keys)
-        if account is None or not verdict.ok:
-            _record_failure(uow, keys, account, clock=clock, templates=templates)
-            uow.commit()
-            raise errors.InvalidCredentials()
-        uow.throttles.clear(keys)
-        if verdict.new_hash:  # stored with older parameters: upgraded now
-            uow.accounts.set_password_hash(account.id, verdict.new_hash)
-        uow.commit()
-    return summary(account)
-
-
-def _throttle_keys(account: AccountRecord | None, chat: str) -> list[str]:
-    keys = [throttling.chat_key(chat)]
-    return keys + [throttling.account_key(account.id)] if account else keys
-
-
-def _record_failure(
-    uow: UnitOfWork,
-    keys: list[str],
-    account: AccountRecord | None,
-    *,
-    clock: Clock,
-    templates: Templates,
-) -> None:
-    now = clock()
-    current = uow.throttles.get(keys, for_update=True)
-    for key in keys:
-        updated = throttling.register_failure(current.get(key) or Throttle(key), now)
-        uow.throttles.save(updated)
-        if account and key == throttling.account_key(account.id):
-            if updated.failures == throttling.ALERT_AT_FAILURE:
-                alert = mail.lockout_alert_email(templates, account, updated.failures, now)
-                uow.outbox.add(alert, now)
-
-
-# --- password recovery ----------------------------------------------------------------
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.strip().encode()).hexdigest()
-
-
-def start_password_recovery(
-    uow: UnitOfWork, username_or_email: str, *, clock: Clock, templates: Templates
-) -> None:
-    """Same outcome whether or not an account matches: nothing tells the caller which."""
-    with uow:
-        now = clock()
-        for account in uow.accounts.by_login(username_or_email.strip().lower()):
-            token = secrets.token_urlsafe(24)
-            reset_id = uow.resets.add(account.id, token_hash(token), now + RESET_TOKEN_TTL, now)
-            minutes = int(RESET_TOKEN_TTL.total_seconds() // 60)
-            uow.outbox.add(mail.reset_email(templates, account, token, reset_id, minutes), now)
-        uow.commit()
-
-
-def check_new_password(new_password: str) -> None:
-    """Raises ``WeakPassword`` for a password the portal would refuse (before it is hashed)."""
-    if len(new_password) < MIN_PASSWORD_LENGTH:
-        raise errors.WeakPassword(MIN_PASSWORD_LENGTH)
-
-
-def complete_password_reset(
-    uow: UnitOfWork,
-    digest: str,  # ``token_hash(code)``: the conversation keeps no more of the code than this
-    new_hash: str,
-    *,
-    clock: Clock,
-    templates: Templates,
-) -> None:
-    """Set the password whose hash the password pool computed, if the code is still valid."""
-    with uow:
-        now = clock()
-        reset = uow.resets.by_token_hash(digest)
-        if reset is None or reset.used_at is not None or reset.expires_at <= now:
-            raise errors.InvalidResetToken()
-        account = uow.accounts.get(reset.account_id)
-        if account is None:
-            raise errors.InvalidResetToken()
-        uow.accounts.set_password_hash(account.id, new_hash)
-        uow.resets.use_all(account.id, now)
-        uow.throttles.clear([throttling.account_key(account.id)])
-        uow.outbox.add(mail.password_changed_email(templates, account, reset.id), now)
-        uow.commit()
 
 
 # --- "Mis servicios" ------------------------------------------------------------------

@@ -47,10 +47,15 @@ LOCK_SERIAL = (
     " WHERE c.account_id = :account AND s.serial = :serial FOR UPDATE OF s"
 )
 SAVE_THROTTLE = (
-    "INSERT INTO auth_throttles (key, failures, locked_until, last_failure_at)"
-    " VALUES (:key, :failures, :locked, :last) ON CONFLICT (key) DO UPDATE SET"
+    "INSERT INTO auth_throttles (key, failures, locked_until, last_failure_at, window_started_at)"
+    " VALUES (:key, :failures, :locked, :last, :window) ON CONFLICT (key) DO UPDATE SET"
     " failures = excluded.failures, locked_until = excluded.locked_until,"
-    " last_failure_at = excluded.last_failure_at"
+    " last_failure_at = excluded.last_failure_at, window_started_at = excluded.window_started_at"
+)
+TOUCH_TRUST = (
+    "INSERT INTO trusted_chats (account_id, chat, trusted_at, last_used_at)"
+    " VALUES (:account, :chat, :now, :now) ON CONFLICT (account_id, chat) DO UPDATE SET"
+    " last_used_at = excluded.last_used_at"
 )
 
 
@@ -209,13 +214,13 @@ class SqlThrottles(_Repository):
             return {}
         listed, params = placeholders("k", keys)
         sql = (
-            "SELECT key, failures, locked_until, last_failure_at FROM auth_throttles"
-            f" WHERE key IN ({listed})"
+            "SELECT key, failures, locked_until, last_failure_at, window_started_at"
+            f" FROM auth_throttles WHERE key IN ({listed})"
         )
         rows = self._raw.all(self._for_update(sql) if for_update else sql, params)
         return {
-            key: Throttle(key, failures, read_time(locked), read_time(last))
-            for key, failures, locked, last in rows
+            key: Throttle(key, failures, read_time(locked), read_time(last), read_time(window))
+            for key, failures, locked, last, window in rows
         }
 
     def save(self, throttle: Throttle) -> None:
@@ -224,6 +229,7 @@ class SqlThrottles(_Repository):
             "failures": throttle.failures,
             "locked": self._raw.time(throttle.locked_until),
             "last": self._raw.time(throttle.last_failure_at),
+            "window": self._raw.time(throttle.window_started_at),
         }
         self._write(SAVE_THROTTLE, params)
 
@@ -232,6 +238,21 @@ class SqlThrottles(_Repository):
             return
         listed, params = placeholders("k", keys)
         self._write(f"DELETE FROM auth_throttles WHERE key IN ({listed})", params)
+
+    def forget_before(self, before: datetime) -> None:
+        sql = "DELETE FROM auth_throttles WHERE window_started_at < :before"
+        self._write(sql, {"before": self._raw.time(before)})
+
+
+class SqlTrustedChats(_Repository):
+    def last_used(self, account_id: int, chat: str) -> datetime | None:
+        sql = "SELECT last_used_at FROM trusted_chats WHERE account_id = :account AND chat = :chat"
+        row = self._raw.one(sql, {"account": account_id, "chat": chat})
+        return read_time(row[0]) if row else None
+
+    def touch(self, account_id: int, chat: str, now: datetime) -> None:
+        params = {"account": account_id, "chat": chat, "now": self._raw.time(now)}
+        self._write(TOUCH_TRUST, params)
 
 
 class SqlResets(_Repository):
@@ -248,6 +269,14 @@ class SqlResets(_Repository):
             "now": raw.time(now),
         }
         return self._insert_id(sql, params)
+
+    def created_since(self, account_id: int, since: datetime) -> int:
+        sql = (
+            "SELECT count(*) FROM password_resets"
+            " WHERE account_id = :account AND created_at > :since"
+        )
+        row = self._raw.one(sql, {"account": account_id, "since": self._raw.time(since)})
+        return int(row[0]) if row else 0
 
     def by_token_hash(self, token_hash: str) -> ResetRecord | None:
         sql = (

@@ -2,7 +2,7 @@
 
 Two groups share one database:
 - the account domain ("Mi cuenta Aspel"): accounts, contracts, serials, resets, throttles,
-  CDA resends and the e-mail outbox;
+  trusted chats, CDA resends and the e-mail outbox;
 - the conversation side: conversations (the hot path: one row per chat), transcript events,
   flow events (the funnel), the inbox of Telegram updates, deliveries (replies as data), dead
   letters (updates whose turn kept failing), tickets (advisor handoff) and timers.
@@ -121,10 +121,22 @@ password_resets = Table(
 auth_throttles = Table(
     "auth_throttles",
     metadata,
-    Column("key", String(120), primary_key=True),  # "account:<id>" or "chat:<chat key>"
+    # "trusted:<account id>:<chat>", "chat:<chat>" or "name:<sha-256 of the user name>"
+    Column("key", String(120), primary_key=True),
     Column("failures", Integer, nullable=False, default=0),
     Column("locked_until", UTCDateTime),
     Column("last_failure_at", UTCDateTime),
+    Column("window_started_at", UTCDateTime, index=True),
+)
+
+# The chats that logged in to an account before: trusted for it (bot.domain.throttling).
+trusted_chats = Table(
+    "trusted_chats",
+    metadata,
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("chat", String(64), primary_key=True),
+    Column("trusted_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime, nullable=False),
 )
 
 cda_resends = Table(

@@ -27,6 +27,7 @@ from bot.storage.repositories import (
     SqlResets,
     SqlSerials,
     SqlThrottles,
+    SqlTrustedChats,
 )
 from bot.storage.sealed import Sealer
 
@@ -39,6 +40,7 @@ class _Repositories:
         self.accounts = SqlAccounts(conn, hook)
         self.serials = SqlSerials(conn, hook)
         self.throttles = SqlThrottles(conn, hook)
+        self.trusted_chats = SqlTrustedChats(conn, hook)
         self.resets = SqlResets(conn, hook)
         self.cda_resends = SqlCdaResends(conn, hook)
         self.outbox = SqlOutbox(conn, hook, sealer)

@@ -62,8 +62,8 @@ mail-lockout-subject = Intentos fallidos para entrar a tu cuenta Aspel
 mail-lockout-body =
     Hola, { $holder }:
 
-    El { $date } alguien intentó entrar { $failures } veces seguidas con tu usuario { $username } y una contraseña incorrecta. Por seguridad, bloqueamos tu cuenta unos minutos.
+    El { $date } alguien escribió { $failures } contraseñas incorrectas para tu usuario { $username } desde chats donde nunca has entrado. Por seguridad, durante { $minutes } minutos no se podrá entrar a tu cuenta desde ningún chat nuevo.
 
-    Si fuiste tú, espera un momento y vuelve a intentarlo; si no recuerdas tu contraseña, puedes pedir una nueva.
+    Desde el chat donde sueles entrar puedes seguir haciéndolo como siempre. Si no recuerdas tu contraseña, pide una nueva: la recuperación por correo sigue disponible.
 
     Si no fuiste tú, te recomendamos cambiar tu contraseña. Cualquier duda, llámanos al { aspel-phone }.

@@ -16,6 +16,7 @@ import pytest
 
 from bot.demo import load_demo
 from bot.domain.catalogue import default_catalogue
+from bot.domain.login import check_new_password, token_hash
 from bot.domain.model import OutgoingEmail, SerialStatus
 from bot.domain.passwords import Verdict
 from bot.domain.portal import Portal
@@ -29,7 +30,6 @@ from bot.domain.ports import (
     SerialRecord,
     Throttle,
 )
-from bot.domain.services import check_new_password, token_hash
 
 
 @dataclass
@@ -38,6 +38,8 @@ class State:
     contracts: dict[int, NewContract] = field(default_factory=dict)
     serials: dict[int, NewSerial] = field(default_factory=dict)
     throttles: dict[str, Throttle] = field(default_factory=dict)
+    trusted: dict[tuple[int, str], datetime] = field(default_factory=dict)
+    reset_times: dict[int, tuple[int, datetime]] = field(default_factory=dict)
     resets: dict[int, tuple[str, ResetRecord]] = field(default_factory=dict)
     cda_resends: dict[int, tuple[int, datetime]] = field(default_factory=dict)
     outbox: list[OutgoingEmail] = field(default_factory=list)
@@ -161,12 +163,29 @@ class FakeThrottles(_Repo):
         for key in keys:
             self.s.throttles.pop(key, None)
 
+    def forget_before(self, before: datetime) -> None:
+        for key, throttle in list(self.s.throttles.items()):
+            if throttle.window_started_at is not None and throttle.window_started_at < before:
+                del self.s.throttles[key]
+
+
+class FakeTrustedChats(_Repo):
+    def last_used(self, account_id: int, chat: str) -> datetime | None:
+        return self.s.trusted.get((account_id, chat))
+
+    def touch(self, account_id: int, chat: str, now: datetime) -> None:
+        self.s.trusted[(account_id, chat)] = now
+
 
 class FakeResets(_Repo):
     def add(self, account_id: int, token_hash: str, expires_at: datetime, now: datetime) -> int:
         reset_id = self.s.new_id()
         self.s.resets[reset_id] = (token_hash, ResetRecord(reset_id, account_id, expires_at, None))
+        self.s.reset_times[reset_id] = (account_id, now)
         return reset_id
+
+    def created_since(self, account_id: int, since: datetime) -> int:
+        return sum(1 for a, at in self.s.reset_times.values() if a == account_id and at > since)
 
     def by_token_hash(self, token_hash: str) -> ResetRecord | None:
         return next((r for h, r in self.s.resets.values() if h == token_hash), None)
@@ -204,6 +223,7 @@ class FakeUnitOfWork:
         self.accounts = FakeAccounts(self.state)
         self.serials = FakeSerials(self.state)
         self.throttles = FakeThrottles(self.state)
+        self.trusted_chats = FakeTrustedChats(self.state)
         self.resets = FakeResets(self.state)
         self.cda_resends = FakeCdaResends(self.state)
         self.outbox = FakeOutbox(self.state)
@@ -250,9 +270,11 @@ def log_in(portal: Portal, hasher: Any, username: str, password: str, *, chat_ke
     return portal.finish_login(check, Verdict(ok, new_hash))
 
 
-def reset_password(portal: Portal, hasher: Any, token: str, new_password: str) -> None:
+def reset_password(
+    portal: Portal, hasher: Any, token: str, new_password: str, *, chat_key: str = "tg:reset"
+) -> None:
     check_new_password(new_password)
-    portal.complete_password_reset(token_hash(token), hasher.hash(new_password))
+    portal.complete_password_reset(token_hash(token), hasher.hash(new_password), chat_key)
 
 
 @pytest.fixture

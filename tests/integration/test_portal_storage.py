@@ -11,13 +11,20 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.demo import DEMO_CDAS, DEMO_CREDENTIALS, load_demo
-from bot.domain import errors
+from bot.domain import errors, throttling
 from bot.domain.catalogue import default_catalogue
 from bot.domain.model import Modality, SerialStatus
 from bot.domain.passwords import Argon2Hasher
 from bot.domain.portal import Portal
 from bot.storage.db import Database
-from bot.storage.schema import accounts, auth_throttles, outbox, password_resets, serials
+from bot.storage.schema import (
+    accounts,
+    auth_throttles,
+    outbox,
+    password_resets,
+    serials,
+    trusted_chats,
+)
 from bot.storage.sealed import open_stored
 from bot.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import TEST_DATA_KEY
@@ -126,24 +133,32 @@ def test_cda_resend_limit_holds_in_the_database(hasher: Any, portal: Portal, db:
     assert len(bodies) == 3 and all(DEMO_CDAS["NMSNAB204611"] in b for b in bodies)
 
 
-def test_throttling_and_recovery_persist(
+def test_device_trust_and_recovery_persist(
     hasher: Any, portal: Portal, db: Database, clock: Any
 ) -> None:
-    for _ in range(3):
+    log_in(portal, hasher, "jlopez", "Caja-Demo-2026", chat_key="t:owner")
+    for chat in range(throttling.UNTRUSTED_NAME.limit):  # each chat under its own limit
         with pytest.raises(errors.InvalidCredentials):
-            log_in(portal, hasher, "jlopez", "wrong", chat_key="t:2")
+            log_in(portal, hasher, "jlopez", "wrong", chat_key=f"t:{chat}")
     with pytest.raises(errors.AccountLocked):
-        log_in(portal, hasher, "jlopez", "Caja-Demo-2026", chat_key="t:3")
-    assert _count(db, auth_throttles) == 2
-    portal.start_password_recovery("jorge.lopez@example.com")
+        log_in(portal, hasher, "jlopez", "Caja-Demo-2026", chat_key="t:new")
+    assert log_in(portal, hasher, "jlopez", "Caja-Demo-2026", chat_key="t:owner")
+    assert _count(db, trusted_chats) == 1
+    assert _count(db, outbox, outbox.c.kind == "lockout") == 1
+    name = auth_throttles.c.key == throttling.name_key("jlopez")
+    assert _count(db, auth_throttles, name, auth_throttles.c.failures == 20) == 1
+    for _ in range(4):  # recovery works while locked, three e-mails an hour
+        portal.start_password_recovery("jorge.lopez@example.com")
     with db.reading() as conn:
-        body = open_stored(db.sealer, (conn.execute(select(outbox.c.body))).scalar_one())
+        bodies = (conn.execute(select(outbox.c.body).where(outbox.c.kind == "reset"))).all()
+    assert len(bodies) == throttling.RESETS_PER_HOUR
+    body = open_stored(db.sealer, bodies[0][0])
     token = re.search(r"^\s*([A-Za-z0-9_-]{30,})\s*$", body, re.MULTILINE).group(1)  # type: ignore[union-attr]
-    reset_password(portal, hasher, token, "Nueva-Clave-99")
-    assert _count(db, password_resets, password_resets.c.used_at.is_not(None)) == 1
-    assert _count(db, auth_throttles) == 1  # the account's run is cleared
-    clock.advance(minutes=1)
-    log_in(portal, hasher, "jlopez", "Nueva-Clave-99", chat_key="t:3")
+    reset_password(portal, hasher, token, "Nueva-Clave-99", chat_key="t:new")
+    assert _count(db, password_resets, password_resets.c.used_at.is_not(None)) == 3
+    assert _count(db, auth_throttles, name) == 0  # the untrusted chats' lock is lifted
+    assert _count(db, trusted_chats) == 2
+    log_in(portal, hasher, "jlopez", "Nueva-Clave-99", chat_key="t:new")
 
 
 def test_default_argon2_parameters_and_rehash(db: Database, templates: Any, clock: Any) -> None:
