@@ -4,6 +4,7 @@
     python -m bench --postgres URL           # … and PostgreSQL (CREATE DATABASE allowed)
     python -m bench --quick                  # a small run that takes about a minute
     python -m bench --chats 200 --reps 5 --only throughput,logins --no-write
+    python -m bench --only login-abuse       # wrong passwords flooding while the owner logs in
 
 Every figure is the median of the repetitions with their minimum and maximum; ratios are taken
 within one repetition. Not part of the test suite: tests/bench only checks that it runs.
@@ -20,10 +21,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import journey, logins, memory, throughput, workers
+from bench import abuse, journey, logins, memory, throughput, workers
 from bench.dataset import Databases, PostgresDatabases, SqliteDatabases
 from bench.profile import profile
 from bench.report import (
+    abuse_rows,
     login_rows,
     machine,
     memory_rows,
@@ -33,7 +35,7 @@ from bench.report import (
 )
 from bot.domain.passwords import Argon2Hasher
 
-PARTS = ("throughput", "logins", "memory", "workers", "profile")
+PARTS = ("throughput", "logins", "login-abuse", "memory", "workers", "profile")
 ANALYSIS = Path(__file__).with_name("ANALYSIS.md")
 
 
@@ -49,6 +51,7 @@ class Options:
     memory_sizes: tuple[int, ...]
     memory_chats: int
     logins: int
+    abuse_seconds: float
     quiet: float
     out: Path | None
     workdir: Path
@@ -66,6 +69,7 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--memory-sizes", help="stored conversations (default 1000,10000,100000)")
     p.add_argument("--memory-chats", type=int, help="chats served per memory run (default 1000)")
     p.add_argument("--logins", type=int, help="concurrent logins (default 50)")
+    p.add_argument("--abuse-seconds", type=float, help="length of the login attack (default 20)")
     p.add_argument("--quick", action="store_true", help="small defaults, 2 repetitions")
     p.add_argument("--out", default="docs/PERFORMANCE.md", help="report file ('-': none)")
     p.add_argument("--no-write", action="store_true", help="print only")
@@ -85,6 +89,7 @@ def parse(argv: list[str]) -> Options:
         memory_sizes=tuple(_ints(sizes)),
         memory_chats=a.memory_chats or (100 if quick else 1000),
         logins=a.logins or (20 if quick else 50),
+        abuse_seconds=a.abuse_seconds or (6.0 if quick else 20.0),
         quiet=1.0 if quick else 3.0,
         out=None if a.no_write or a.out == "-" else Path(a.out),
         workdir=Path(a.workdir or tempfile.mkdtemp(prefix="aspel-bench-")),
@@ -121,6 +126,8 @@ async def backend_parts(name: str, dbs: Databases, o: Options, sizes: list[int])
         lines += await workers_part(dbs, o, sizes[0])
     if "logins" in o.parts:
         lines += await logins_part(name, dbs, o)
+    if "login-abuse" in o.parts:
+        lines += await abuse_part(name, dbs, o)
     if "memory" in o.parts and name == "sqlite":
         lines += await memory_part(dbs, o, cheap_hash)
     return lines
@@ -133,6 +140,19 @@ async def logins_part(name: str, dbs: Databases, o: Options) -> list[str]:
     runs = await logins.measure(dbs, "argon2", hasher, o.reps, o.quiet, o.logins, log=log)
     title = f"{name}: {o.logins} logins at once (Argon2 defaults), {logins.OTHERS} chats browsing"
     return table(title, login_rows(runs, o.logins))
+
+
+async def abuse_part(name: str, dbs: Databases, o: Options) -> list[str]:
+    hasher = Argon2Hasher()  # the production parameters
+    log(f"{name}: {abuse.ATTACKERS} chats flooding wrong passwords for {o.abuse_seconds:g} s")
+    await dbs.template("abuse", abuse.OWNER + 1, hasher.hash(journey.PASSWORD))
+    runs = await abuse.measure(dbs, "abuse", hasher, o.reps, o.quiet, o.abuse_seconds, log=log)
+    title = (
+        f"{name}: login under abuse — {abuse.ATTACKERS} untrusted chats sending wrong passwords "
+        f"without pause for {o.abuse_seconds:g} s, the owner logging in from a trusted chat, "
+        f"{logins.OTHERS} chats browsing (Argon2 defaults)"
+    )
+    return table(title, abuse_rows(runs))
 
 
 async def workers_part(dbs: Databases, o: Options, chats: int) -> list[str]:

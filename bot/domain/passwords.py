@@ -10,6 +10,9 @@ to the ``PasswordPool`` and is resumed with the ``Verdict``:
 - it is fair: work from a chat already trusted for the account goes first, then the rest in
   arrival order; a chat has at most one piece of work pending (a second one is refused:
   ``Busy``), so one chat that floods passwords holds one place in the queue, not a hundred;
+- one more thread takes trusted work only: an owner logging in from the chat they always use
+  waits for their own verification, never for the one an attacker's chat has running (the
+  extra thread is busy only while trusted work is queued, which attackers cannot cause);
 - an unknown user name is verified against a dummy hash made with the same parameters, so
   replies and timings are the same for existing and made-up accounts.
 
@@ -37,6 +40,7 @@ from bot.domain.ports import PasswordHasher
 
 HASHING_THREADS = max(1, (os.cpu_count() or 2) - 1)
 LANES = 1
+TRUSTED = 0  # the queue's priority of work from a trusted chat (the rest: 1)
 
 
 class Argon2Hasher:
@@ -117,7 +121,9 @@ class Busy(Exception):
 class PasswordPool:
     """Runs ``PasswordWork`` on threads of its own, trusted chats first, one per chat."""
 
-    def __init__(self, hasher: PasswordHasher, threads: int = HASHING_THREADS) -> None:
+    def __init__(
+        self, hasher: PasswordHasher, threads: int = HASHING_THREADS, trusted_threads: int = 1
+    ) -> None:
         self.hasher = hasher
         self._queue: list[tuple[int, int, _Task]] = []
         self._order = itertools.count()
@@ -126,8 +132,11 @@ class PasswordPool:
         self._dummy: str | None = None
         self._closed = False
         self._threads = [
-            threading.Thread(target=self._serve, name=f"argon2-{i}", daemon=True)
+            threading.Thread(target=self._serve, args=(False,), name=f"argon2-{i}", daemon=True)
             for i in range(threads)
+        ] + [
+            threading.Thread(target=self._serve, args=(True,), name=f"argon2-t{i}", daemon=True)
+            for i in range(trusted_threads)
         ]
         for thread in self._threads:
             thread.start()
@@ -141,8 +150,8 @@ class PasswordPool:
                 raise Busy(chat)
             self._pending.add(chat)
             task = _Task(work, chat, lambda r, e: loop.call_soon_threadsafe(_settle, future, r, e))
-            heapq.heappush(self._queue, (0 if work.trusted else 1, next(self._order), task))
-            self._ready.notify()
+            heapq.heappush(self._queue, (TRUSTED if work.trusted else 1, next(self._order), task))
+            self._ready.notify_all()  # a trusted-only thread may be the one free
         return await future
 
     def waiting(self) -> int:
@@ -154,10 +163,12 @@ class PasswordPool:
             self._closed = True
             self._ready.notify_all()
 
-    def _serve(self) -> None:
+    def _serve(self, trusted_only: bool) -> None:
         while True:
             with self._ready:
-                while not self._queue and not self._closed:
+                while not self._closed and not (
+                    self._queue and (not trusted_only or self._queue[0][0] == TRUSTED)
+                ):
                     self._ready.wait()
                 if self._closed:
                     return

@@ -11,6 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench import abuse, journey
+from bench.dataset import SqliteDatabases
+from bench.report import abuse_rows
+from bot.domain.passwords import Argon2Hasher
+
 ROOT = Path(__file__).resolve().parents[2]
 TINY = [
     "--quick",
@@ -48,3 +53,16 @@ def test_the_quickest_run_prints_every_figure(tmp_path: Path) -> None:
     calls = figures["Bot API calls/update: ours / floor / honest floor / peer"].split(" / ")
     ours, _floor, honest, _peer = (float(c) for c in calls)
     assert ours == honest <= 2.0, calls
+
+
+async def test_the_login_abuse_part_runs_and_the_owner_always_gets_in(tmp_path: Path) -> None:
+    """``--only login-abuse`` with cheap Argon2: the owner logs in every time (or it raises)."""
+    cheap = Argon2Hasher.cheap()
+    dbs = SqliteDatabases(tmp_path)
+    await dbs.template("abuse", abuse.OWNER + 1, cheap.hash(journey.PASSWORD))
+    [run] = await abuse.measure(dbs, "abuse", cheap, 1, 0.3, 1.5, log=lambda _: None)
+    assert run.owner and run.failed_owner_logins == 0
+    assert run.attempts >= abuse.ATTACKERS and 0 < run.verified <= run.attempts
+    figures = {name: value for name, value, _ in abuse_rows([run])}
+    assert re.search(r"\d", figures["owner's login p50 / p99, ms"])
+    assert re.search(r"\d", figures["p99 / p50 under attack"])

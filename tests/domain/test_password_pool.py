@@ -1,0 +1,91 @@
+"""The password pool: one pending verification per chat, trusted chats first, the loop free."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from bot.domain.passwords import Argon2Hasher, Busy, PasswordPool, PasswordWork
+
+
+class GatedHasher(Argon2Hasher):
+    """Cheap Argon2 whose verifications wait for the test's go, recording their order."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.go = threading.Event()
+        self.started = threading.Semaphore(0)
+        self.order: list[str] = []
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.started.release()
+        self.go.wait(5)
+        self.order.append(password)
+        return super().verify(password_hash, password)
+
+
+async def _started(hasher: GatedHasher, count: int) -> None:
+    for _ in range(count):
+        assert await asyncio.to_thread(hasher.started.acquire, True, 5)
+
+
+async def test_a_chat_has_one_verification_pending_at_most() -> None:
+    hasher = GatedHasher()
+    pool = PasswordPool(hasher, threads=1, trusted_threads=0)
+    stored = hasher.hash("right")
+    first = asyncio.ensure_future(pool.run(PasswordWork("a", verify_against=stored), chat="c1"))
+    await _started(hasher, 1)
+    with pytest.raises(Busy):
+        await pool.run(PasswordWork("b", verify_against=stored), chat="c1")
+    other = asyncio.ensure_future(pool.run(PasswordWork("c", verify_against=stored), chat="c2"))
+    hasher.go.set()
+    assert [v.ok for v in await asyncio.gather(first, other)] == [False, False]
+    again = await pool.run(PasswordWork("right", verify_against=stored), chat="c1")
+    assert again.ok  # done: the chat may try again
+    pool.close()
+
+
+async def test_trusted_work_goes_first_and_has_a_thread_of_its_own() -> None:
+    hasher = GatedHasher()
+    pool = PasswordPool(hasher, threads=1, trusted_threads=1)
+    stored = hasher.hash("right")
+    attackers = [
+        asyncio.ensure_future(pool.run(PasswordWork(f"x{i}", verify_against=stored), chat=f"a{i}"))
+        for i in range(5)
+    ]
+    await _started(hasher, 1)  # the general thread is busy with an attacker's guess
+    assert pool.waiting() == 4
+    owner = asyncio.ensure_future(
+        pool.run(PasswordWork("right", verify_against=stored, trusted=True), chat="owner")
+    )
+    await _started(hasher, 1)  # taken at once by the trusted thread, four attackers still queued
+    assert pool.waiting() == 4
+    hasher.go.set()
+    assert (await owner).ok
+    await asyncio.gather(*attackers)
+    assert hasher.order.index("right") <= 1
+    pool.close()
+
+
+async def test_the_event_loop_keeps_running_while_argon2_works() -> None:
+    pool = PasswordPool(Argon2Hasher(time_cost=3, memory_cost=32 * 1024, parallelism=1))
+    stored = pool.hasher.hash("right")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    ticker = asyncio.ensure_future(tick())
+    began = time.perf_counter()
+    works = [PasswordWork("wrong", verify_against=stored) for _ in range(3)]
+    await asyncio.gather(*(pool.run(w, chat=f"c{i}") for i, w in enumerate(works)))
+    elapsed = time.perf_counter() - began
+    ticker.cancel()
+    assert ticks >= 0.05 * elapsed / 0.005  # the loop ran throughout (blocked: about none)
+    pool.close()
