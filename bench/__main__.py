@@ -108,7 +108,8 @@ async def backend_parts(name: str, dbs: Databases, o: Options, sizes: list[int])
     cheap = Argon2Hasher.cheap()
     cheap_hash = cheap.hash(journey.PASSWORD)  # hashed once, reused by every account
     lines: list[str] = []
-    for chats in sizes:
+    needs_cheap = {"throughput", "profile", "workers"} & set(o.parts)
+    for chats in sizes if needs_cheap else []:
         log(f"{name}: building the dataset of {chats:,} accounts")
         await dbs.template(f"cheap_{chats}", chats, cheap_hash)
         setup = throughput.Setup(

@@ -40,6 +40,7 @@ PASSWORD = journey.PASSWORD
 @dataclass
 class AbuseRun:
     seconds: float
+    alone: float = 0.0  # one Argon2 verification with nothing else hashing, seconds
     owner: list[float] = field(default_factory=list)  # the owner's password turns
     quiet: list[float] = field(default_factory=list)  # other chats' turns before the attack
     attacked: list[float] = field(default_factory=list)  # … during it
@@ -84,6 +85,13 @@ class CountingHasher:
         return self.inner.needs_rehash(password_hash)
 
 
+def _one_verification(hasher: PasswordHasher) -> float:
+    stored = hasher.hash(WRONG)
+    began = time.perf_counter()
+    hasher.verify(stored, PASSWORD)
+    return time.perf_counter() - began
+
+
 async def _account_of(db: Database, chat: int) -> int | None:
     query = select(conversations.c.account_id).where(conversations.c.chat_id == f"tg:{chat}")
     return await db.read(lambda conn: conn.execute(query).scalar_one_or_none())
@@ -109,12 +117,13 @@ async def one_run(url: str, hasher: PasswordHasher, quiet: float, seconds: float
     db = Database(url)
     try:
         await asyncio.gather(*(logins._walk(target, i, 4) for i in range(OWNER + 1)))  # trusted
+        alone = await asyncio.to_thread(_one_verification, hasher)
         phase, samples = ["quiet"], []
         browsing = asyncio.gather(
             *(logins._browse(target, i, phase, samples) for i in range(logins.OTHERS))
         )
         await asyncio.sleep(quiet)
-        phase[0], stop, run = "attacked", [False], AbuseRun(seconds)
+        phase[0], stop, run = "attacked", [False], AbuseRun(seconds, alone=alone)
         before = counting.verifications
         attackers = [_attack(target, j, stop, run) for j in range(ATTACKERS)]
         attack = asyncio.gather(*attackers, _owner(target, db, stop, run))

@@ -133,7 +133,9 @@ def abuse_rows(runs: list[AbuseRun]) -> list[Row]:
     hit50, hit99 = _pcts(attacked, 50), _pcts(attacked, 99)
     within = [h / m for h, m in zip(hit99, hit50, strict=True)]
     verified = [100 * r.verified / r.attempts for r in runs if r.attempts]
+    alone = [r.alone * 1000 for r in runs]
     return [
+        ("one Argon2 verification alone (the box's speed), ms", _fig(alone), ""),
         ("owner's logins (all succeeded)", _fig([len(r.owner) for r in runs]), ""),
         ("owner's login p50 / p99, ms", _pair(_pcts(owner, 50), owner99), ""),
         (
