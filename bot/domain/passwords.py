@@ -135,7 +135,9 @@ class PasswordPool:
             threading.Thread(target=self._serve, args=(False,), name=f"argon2-{i}", daemon=True)
             for i in range(threads)
         ] + [
-            threading.Thread(target=self._serve, args=(True,), name=f"argon2-t{i}", daemon=True)
+            threading.Thread(
+                target=self._serve, args=(True,), name=f"argon2 trusted {i}", daemon=True
+            )
             for i in range(trusted_threads)
         ]
         for thread in self._threads:
