@@ -15,6 +15,7 @@ from bot.bootstrap import App
 from bot.conversation.messages import Inbound
 from bot.domain import throttling
 from bot.storage import schema
+from bot.storage.sealed import open_stored
 from tests.conversation.conftest import Chat
 
 GOOD = "Aspel-Demo-2026"
@@ -32,7 +33,7 @@ async def _try(app: App, chat_id: str, user: str, password: str, chat: Chat | No
 def _emails(app: App, kind: str) -> list[str]:
     with app.db.reading() as conn:
         query = select(schema.outbox.c.body).where(schema.outbox.c.kind == kind)
-        return list(conn.execute(query).scalars())
+        return [open_stored(app.db.sealer, body) for body in conn.execute(query).scalars()]
 
 
 async def test_six_wrong_passwords_elsewhere_then_the_owner_logs_in_at_once(app: App) -> None:
