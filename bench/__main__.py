@@ -5,6 +5,7 @@
     python -m bench --quick                  # a small run that takes about a minute
     python -m bench --chats 200 --reps 5 --only throughput,logins --no-write
     python -m bench --only login-abuse       # wrong passwords flooding while the owner logs in
+    python -m bench --postgres URL --only serve --serve-chats 100   # the webhook path
 
 Every figure is the median of the repetitions with their minimum and maximum; ratios are taken
 within one repetition. Not part of the test suite: tests/bench only checks that it runs.
@@ -21,7 +22,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import abuse, journey, logins, memory, throughput, workers
+from sqlalchemy.engine import make_url
+
+from bench import abuse, journey, logins, memory, serve, throughput, workers
 from bench.dataset import Databases, PostgresDatabases, SqliteDatabases
 from bench.profile import profile
 from bench.report import (
@@ -35,7 +38,7 @@ from bench.report import (
 )
 from bot.domain.passwords import Argon2Hasher
 
-PARTS = ("throughput", "logins", "login-abuse", "memory", "workers", "profile")
+PARTS = ("throughput", "logins", "login-abuse", "memory", "workers", "profile", "serve")
 ANALYSIS = Path(__file__).with_name("ANALYSIS.md")
 
 
@@ -53,6 +56,8 @@ class Options:
     logins: int
     abuse_seconds: float
     quiet: float
+    serve_chats: int
+    hold_back_ms: float
     out: Path | None
     workdir: Path
 
@@ -70,6 +75,10 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--memory-chats", type=int, help="chats served per memory run (default 1000)")
     p.add_argument("--logins", type=int, help="concurrent logins (default 50)")
     p.add_argument("--abuse-seconds", type=float, help="length of the login attack (default 20)")
+    p.add_argument("--serve-chats", type=int, help="chats of the serve part (default 100)")
+    p.add_argument(
+        "--hold-back-ms", type=float, default=150.0, help="serve's --hold-back-ms (default 150)"
+    )
     p.add_argument("--quick", action="store_true", help="small defaults, 2 repetitions")
     p.add_argument("--out", default="docs/PERFORMANCE.md", help="report file ('-': none)")
     p.add_argument("--no-write", action="store_true", help="print only")
@@ -91,6 +100,8 @@ def parse(argv: list[str]) -> Options:
         logins=a.logins or (20 if quick else 50),
         abuse_seconds=a.abuse_seconds or (6.0 if quick else 20.0),
         quiet=1.0 if quick else 3.0,
+        serve_chats=a.serve_chats or (30 if quick else 100),
+        hold_back_ms=a.hold_back_ms,
         out=None if a.no_write or a.out == "-" else Path(a.out),
         workdir=Path(a.workdir or tempfile.mkdtemp(prefix="aspel-bench-")),
     )
@@ -125,6 +136,8 @@ async def backend_parts(name: str, dbs: Databases, o: Options, sizes: list[int])
             lines += await profile_part(setup, o)
     if "workers" in o.parts and name == "postgresql":
         lines += await workers_part(dbs, o, sizes[0])
+    if "serve" in o.parts and isinstance(dbs, PostgresDatabases):
+        lines += await serve_part(dbs, o, cheap_hash)
     if "logins" in o.parts:
         lines += await logins_part(name, dbs, o)
     if "login-abuse" in o.parts:
@@ -163,6 +176,18 @@ async def workers_part(dbs: Databases, o: Options, chats: int) -> list[str]:
     return table(title, workers_rows(runs))
 
 
+async def serve_part(dbs: PostgresDatabases, o: Options, cheap_hash: str) -> list[str]:
+    chats = o.serve_chats
+    log(f"postgresql: aspel-bot serve over HTTP, 1 and 2 workers, {chats:,} chats")
+    await dbs.template(f"cheap_{chats}", chats, cheap_hash)
+    runs = await serve.measure(dbs, f"cheap_{chats}", chats, o.reps, o.window, o.hold_back_ms, log)
+    title = (
+        f"postgresql: the webhook path, {chats:,} chats × {journey.TURNS_PER_CHAT} updates"
+        f" POSTed over HTTP, {o.window} at once, hold-back {o.hold_back_ms:g} ms"
+    )
+    return table(title, serve.rows(runs))
+
+
 async def memory_part(dbs: Databases, o: Options, cheap_hash: str) -> list[str]:
     template = f"cheap_{o.memory_chats}"
     await dbs.template(template, o.memory_chats, cheap_hash)
@@ -185,7 +210,8 @@ async def profile_part(setup: throughput.Setup, o: Options) -> list[str]:
 async def main(o: Options) -> list[str]:
     lines = await backend_parts("sqlite", SqliteDatabases(o.workdir), o, o.chats)
     if o.postgres:
-        dbs = PostgresDatabases(o.postgres)
+        own = make_url(o.postgres).database  # the clones are named after it: theirs apart
+        dbs = PostgresDatabases(o.postgres, prefix=f"{own}_bench" if own else "aspel_bench")
         lines += await backend_parts("postgresql", dbs, o, o.postgres_chats)
     return lines
 

@@ -87,11 +87,15 @@ class BenchApi(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
-        self.calls[name] += 1
         params: JSON = {}
         if request_data is not None:
             request_data.json_parameters  # noqa: B018 - the encoding a real transport pays
             params = request_data.parameters
+        return self.answer(name, params)
+
+    def answer(self, name: str, params: JSON) -> tuple[int, bytes]:
+        """A Bot API call: its status and JSON body (``bench.serve`` serves it over HTTP)."""
+        self.calls[name] += 1
         result = self._answer(name, params)
         if result is None:
             body = {"ok": False, "error_code": 404, "description": f"Not Found: {name}"}
