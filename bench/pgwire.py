@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import make_url
 
@@ -33,12 +34,38 @@ class Counts:
         )
 
 
+@dataclass
+class _Statements:
+    """The client's side: which statement each round trip ran (``WireCounter.statements``)."""
+
+    counter: Counter[str]
+    named: dict[bytes, str] = field(default_factory=dict)
+    last: str = ""
+
+    def message(self, kind: int, body: bytes) -> None:
+        if kind == 0x51:  # "Q": a simple query
+            self.counter[_short(body.rstrip(b"\0"))] += 1
+        elif kind == 0x50:  # "P": Parse (name, query)
+            name, _, rest = body.partition(b"\0")
+            self.last = self.named[name] = _short(rest.partition(b"\0")[0])
+        elif kind == 0x42:  # "B": Bind (portal, statement)
+            statement = body.partition(b"\0")[2].partition(b"\0")[0]
+            self.last = self.named.get(statement, self.last)
+        elif kind == 0x53:  # "S": Sync
+            self.counter[self.last] += 1
+
+
+def _short(sql: bytes) -> str:
+    return " ".join(sql.decode(errors="replace").split())[:90]
+
+
 class WireCounter:
     def __init__(self, url: str) -> None:
         parsed = make_url(url)
         self.upstream = (parsed.host or "127.0.0.1", parsed.port or 5432)
         self._url = parsed
         self.counts = Counts()
+        self.statements: Counter[str] = Counter()  # round trips per statement (text cut short)
         self._server: asyncio.Server | None = None
         self._pumps: set[asyncio.Task[None]] = set()
 
@@ -70,7 +97,7 @@ class WireCounter:
             return
         self.counts.connections += 1
         pumps = [
-            asyncio.create_task(_copy(reader, up_writer)),
+            asyncio.create_task(_copy(reader, up_writer, _Statements(self.statements))),
             asyncio.create_task(self._count(up_reader, writer)),
         ]
         self._pumps.update(pumps)
@@ -112,8 +139,22 @@ class WireCounter:
             pump.cancel()
 
 
-async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _copy(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seen: _Statements
+) -> None:
+    buffer, started = b"", False
     while chunk := await reader.read(65536):
         writer.write(chunk)
+        buffer += chunk
+        at = 0
+        if not started and len(buffer) >= 4:  # the start-up message: a length, no type
+            at, started = int.from_bytes(buffer[:4], "big"), True
+        while started and len(buffer) - at >= 5:
+            end = at + 1 + int.from_bytes(buffer[at + 1 : at + 5], "big")
+            if end > len(buffer):
+                break
+            seen.message(buffer[at], buffer[at + 5 : end])
+            at = end
+        buffer = buffer[at:] if at <= len(buffer) else buffer
         await writer.drain()
     writer.close()

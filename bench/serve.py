@@ -30,6 +30,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,7 @@ class ServeRun:
     pg_cpu: float  # seconds, the PostgreSQL backends of the run's database
     counts: Counts
     calls: int = 0  # Bot API calls
+    statements: Counter[str] = field(default_factory=Counter)  # round trips per statement
 
     @property
     def per_second(self) -> float:
@@ -347,6 +349,7 @@ async def serve_run(
         limits = httpx.Limits(max_connections=window, max_keepalive_connections=window)
         async with httpx.AsyncClient(limits=limits, timeout=WAIT) as client:
             counts, bot = wire.snapshot(), _cpu(serve.processes())
+            statements = Counter(wire.statements)
             await backends.start()
             calls = sum(stand_in.api.calls.values())
             began = time.perf_counter()
@@ -354,6 +357,7 @@ async def serve_run(
             seconds = load.last_reply - began
             await _drained(url)
             spent = wire.snapshot() - counts
+            statements = wire.statements - statements
             bot_cpu = _spent(bot, _cpu(serve.processes()))
             pg_cpu = await backends.stop()
             calls = sum(stand_in.api.calls.values()) - calls
@@ -364,7 +368,9 @@ async def serve_run(
     await _check(url, chats)
     label = f"serve, {workers_} worker{'s' if workers_ > 1 else ''}"
     updates = len(load.latencies)
-    return ServeRun(label, updates, seconds, load.latencies, bot_cpu, pg_cpu, spent, calls)
+    return ServeRun(
+        label, updates, seconds, load.latencies, bot_cpu, pg_cpu, spent, calls, statements
+    )
 
 
 async def in_process_run(admin_url: str, url: str, chats: int, window: int) -> ServeRun:
@@ -373,13 +379,15 @@ async def in_process_run(admin_url: str, url: str, chats: int, window: int) -> S
     await wire.start()
     backends = Backends(admin_url, make_url(url).database or "")
     try:
-        counts = wire.snapshot()
+        counts, statements = wire.snapshot(), Counter(wire.statements)
         await backends.start()
         run = await workers.one_run(wire.url_for(), chats, 1, window)
         spent, pg_cpu = wire.snapshot() - counts, await backends.stop()
+        statements = wire.statements - statements
     finally:
         await wire.aclose()
-    return ServeRun("in-process Application", run.updates, run.seconds, [], run.cpu, pg_cpu, spent)
+    label = "in-process Application"
+    return ServeRun(label, run.updates, run.seconds, [], run.cpu, pg_cpu, spent, 0, statements)
 
 
 async def _check(url: str, chats: int) -> None:
@@ -410,6 +418,8 @@ async def measure(
             finally:
                 dbs.drop(url)
             runs.setdefault(run.label, []).append(run)
+            for sql, n in run.statements.most_common(14):
+                log(f"    {n / run.updates:5.2f}/update  {sql}")
             log(
                 f"  {run.label}, rep {rep + 1}/{reps}: {run.per_second:,.1f} updates/s,"
                 f" {run.per_update(run.bot_cpu) * 1e3:.1f} + {run.per_update(run.pg_cpu) * 1e3:.1f}"
