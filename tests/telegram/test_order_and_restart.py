@@ -64,7 +64,9 @@ async def test_ordering_costs_a_few_microseconds_per_update() -> None:
     print(
         f"per update: simple {simple * 1e6:.1f} µs, per-chat {ours * 1e6:.1f} µs (+{extra_us:.1f})"
     )
-    assert extra_us < 15  # measured ~2–4 µs; generous for shared machines
+    # Measured +2–4 µs on an idle machine; relative to the plain processor measured in the same
+    # run, so a loaded machine slows both alike.
+    assert ours < 2 * simple + 15e-6
 
 
 async def test_updates_queued_together_are_answered_in_order(
