@@ -8,7 +8,7 @@ attached to the machine between updates (see shared/BASELINE.md).
 Triggers come from the step handlers (``bot.conversation.steps``), which read the customer's
 input and call the account domain first; the machine then decides the next state from the
 outcome. Conditions and callbacks are the functions of ``bot.conversation.callbacks``, named by
-object (``cb.say_upgraded``), not by string:
+object (``said.say_upgraded``), not by string:
 - ``after`` callbacks say something about what just happened;
 - ``after_state_change`` (``arrived``) records the flow event and shows the step's prompt.
 The states themselves are in ``bot.conversation.states``; each step's screen in
@@ -23,6 +23,7 @@ from typing import Any
 from transitions import Machine
 
 from bot.conversation import callbacks as cb
+from bot.conversation import sayings as said
 from bot.conversation.secrecy import CODE_STEPS
 from bot.conversation.states import (
     BACK,
@@ -67,46 +68,56 @@ TRANSITIONS: list[dict[str, Any]] = [
         "source": NOT_HANDOFF,
         "dest": State.MENU,
         "before": cb.drop_journey,
-        "after": cb.say_cancelled,
+        "after": said.say_cancelled,
     },
     {
         "trigger": "logout",
         "source": NOT_HANDOFF,
         "dest": State.MENU,
         "before": cb.forget_account,
-        "after": cb.say_logged_out,
+        "after": said.say_logged_out,
     },
     {
         "trigger": "expire",
         "source": EVERYWHERE,
         "dest": State.MENU,
         "before": cb.forget_account,
-        "after": cb.say_expired,
+        "after": said.say_expired,
     },
-    {"trigger": "help", "source": EVERYWHERE, "dest": None, "after": cb.say_help},
+    {"trigger": "help", "source": EVERYWHERE, "dest": None, "after": said.say_help},
     # answers that leave the customer where they were: a FAQ, a greeting, thanks
-    {"trigger": "faq", "source": EVERYWHERE, "dest": None, "after": cb.say_faq},
-    {"trigger": "greet", "source": EVERYWHERE, "dest": None, "after": cb.say_greeting},
-    {"trigger": "thank", "source": EVERYWHERE, "dest": None, "after": cb.say_thanks},
-    {"trigger": "unrecognized", "source": EVERYWHERE, "dest": None, "after": cb.say_unrecognized},
+    {"trigger": "faq", "source": EVERYWHERE, "dest": None, "after": said.say_faq},
+    {"trigger": "greet", "source": EVERYWHERE, "dest": None, "after": said.say_greeting},
+    {"trigger": "thank", "source": EVERYWHERE, "dest": None, "after": said.say_thanks},
+    {
+        "trigger": "unrecognized",
+        "source": EVERYWHERE,
+        "dest": None,
+        "after": said.say_unrecognized,
+    },
     *[{"trigger": "back", "source": src, "dest": dst} for src, dst in BACK.items()],
     {"trigger": "back", "source": list(MENU_LIKE), "dest": State.MENU},
     # --- the advisor ----------------------------------------------------------------------
     {"trigger": "advisor", "source": NOT_HANDOFF, "dest": State.HANDOFF, "before": cb.open_handoff},
-    {"trigger": "advisor", "source": State.HANDOFF, "dest": None, "after": cb.say_already_queued},
+    {
+        "trigger": "advisor",
+        "source": State.HANDOFF,
+        "dest": None,
+        "after": said.say_already_queued,
+    },
     {
         "trigger": "leave_handoff",
         "source": State.HANDOFF,
         "dest": State.MENU,
         "before": cb.close_handoff,
-        "after": cb.say_left_queue,
+        "after": said.say_left_queue,
     },
     {
         "trigger": "handed_back",
         "source": State.HANDOFF,
         "dest": State.MENU,
         "before": cb.close_handoff,
-        "after": cb.say_handed_back,
+        "after": said.say_handed_back,
     },
     # --- the menu ---------------------------------------------------------------------------
     *_journey("pick_upgrade", cb.begin_upgrade),
@@ -135,20 +146,20 @@ TRANSITIONS: list[dict[str, Any]] = [
         "source": State.LOGIN_PASSWORD,
         "dest": State.CHOOSE_MODALITY,
         "before": cb.remember_account,
-        "after": cb.say_welcome,
+        "after": said.say_welcome,
     },
     {
         "trigger": "login_failed",
         "source": State.LOGIN_PASSWORD,
         "dest": State.LOGIN_USER,
-        "after": cb.say_wrong_password,
+        "after": said.say_wrong_password,
     },
     {
         "trigger": "login_locked",
         "source": State.LOGIN_PASSWORD,
         "dest": State.MENU,
         "before": cb.drop_journey,
-        "after": cb.say_locked,
+        "after": said.say_locked,
     },
     # --- password recovery ----------------------------------------------------------------
     {
@@ -156,7 +167,7 @@ TRANSITIONS: list[dict[str, Any]] = [
         "source": State.RECOVERY_USER,
         "dest": State.RECOVERY_DONE,
         "before": cb.drop_journey,
-        "after": cb.say_recovery_sent,
+        "after": said.say_recovery_sent,
     },
     # --- a new password, with the code the recovery e-mail brought (pasted at the menu, or
     # at the "usuario o correo" steps) -----------------------------------------------------
@@ -171,20 +182,20 @@ TRANSITIONS: list[dict[str, Any]] = [
         "source": State.RESET_PASSWORD,
         "dest": State.MENU,
         "before": cb.drop_journey,
-        "after": cb.say_password_reset,
+        "after": said.say_password_reset,
     },
     {
         "trigger": "reset_invalid",
         "source": State.RESET_PASSWORD,
         "dest": State.MENU,
         "before": cb.drop_journey,
-        "after": cb.say_reset_invalid,
+        "after": said.say_reset_invalid,
     },
     {
         "trigger": "reset_weak",
         "source": State.RESET_PASSWORD,
         "dest": None,
-        "after": cb.say_reset_weak,
+        "after": said.say_reset_weak,
     },
     # --- Suscripciones / Licenciamiento --------------------------------------------------
     {
@@ -198,7 +209,7 @@ TRANSITIONS: list[dict[str, Any]] = [
         "trigger": "modality_chosen",
         "source": State.CHOOSE_MODALITY,
         "dest": None,
-        "after": cb.say_list_empty,
+        "after": said.say_list_empty,
     },
     # --- picking a serial -----------------------------------------------------------------
     {
@@ -213,21 +224,21 @@ TRANSITIONS: list[dict[str, Any]] = [
         "source": State.CHOOSE_SERIAL,
         "dest": None,
         "conditions": [cb.is_upgrade, cb.is_already_upgraded],
-        "after": cb.say_already_upgraded,
+        "after": said.say_already_upgraded,
     },
     {
         "trigger": "serial_chosen",
         "source": State.CHOOSE_SERIAL,
         "dest": None,
         "conditions": [cb.is_upgrade, cb.is_newest],
-        "after": cb.say_newest,
+        "after": said.say_newest,
     },
     {
         "trigger": "serial_chosen",
         "source": State.CHOOSE_SERIAL,
         "dest": None,
         "conditions": [cb.is_upgrade, cb.is_not_active],
-        "after": cb.say_inactive,
+        "after": said.say_inactive,
     },
     {
         "trigger": "serial_chosen",
@@ -235,7 +246,7 @@ TRANSITIONS: list[dict[str, Any]] = [
         "dest": None,
         "conditions": cb.is_upgrade,
         "unless": cb.has_upgrade_path,
-        "after": cb.say_no_upgrade_path,
+        "after": said.say_no_upgrade_path,
     },
     {
         "trigger": "serial_chosen",
@@ -249,7 +260,7 @@ TRANSITIONS: list[dict[str, Any]] = [
         "source": State.CHOOSE_SERIAL,
         "dest": None,
         "conditions": cb.is_physical,
-        "after": cb.say_physical_box,
+        "after": said.say_physical_box,
     },
     {
         "trigger": "serial_chosen",
@@ -261,7 +272,7 @@ TRANSITIONS: list[dict[str, Any]] = [
         "trigger": "serial_rejected",
         "source": State.CHOOSE_SERIAL,
         "dest": None,
-        "after": cb.say_serial_rejected,
+        "after": said.say_serial_rejected,
     },
     # --- the upgrade ----------------------------------------------------------------------
     {
@@ -269,32 +280,32 @@ TRANSITIONS: list[dict[str, Any]] = [
         "source": State.UPGRADE_TERMS,
         "dest": State.MENU,
         "before": cb.drop_journey,
-        "after": cb.say_declined,
+        "after": said.say_declined,
     },
     {
         "trigger": "upgraded",
         "source": State.UPGRADE_TERMS,
         "dest": State.UPGRADE_DONE,
-        "after": cb.say_upgraded,
+        "after": said.say_upgraded,
     },
     {
         "trigger": "upgrade_refused",
         "source": State.UPGRADE_TERMS,
         "dest": State.CHOOSE_SERIAL,
-        "after": cb.say_upgrade_refused,
+        "after": said.say_upgrade_refused,
     },
     # --- the CDA --------------------------------------------------------------------------
     {
         "trigger": "cda_sent",
         "source": State.CDA_CONFIRM,
         "dest": State.CDA_DONE,
-        "after": cb.say_cda_sent,
+        "after": said.say_cda_sent,
     },
     {
         "trigger": "cda_refused",
         "source": State.CDA_CONFIRM,
         "dest": State.CHOOSE_SERIAL,
-        "after": cb.say_cda_refused,
+        "after": said.say_cda_refused,
     },
 ]
 

@@ -103,7 +103,7 @@ async def _engine_driver(app: App) -> Driver:
 def driver_factories() -> dict[str, DriverFactory]:
     factories: dict[str, DriverFactory] = {"terminal": _engine_driver}
     try:
-        from bot.testing.telegram import telegram_driver
+        from bot.testing.chat import telegram_driver
     except ImportError:
         return factories
     factories["telegram"] = telegram_driver

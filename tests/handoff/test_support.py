@@ -17,7 +17,8 @@ from bot.channels.telegram.sender import SenderOptions
 from bot.domain.passwords import Argon2Hasher
 from bot.handoff.tickets import TicketStore
 from bot.settings import Settings
-from bot.testing.telegram import TOKEN, FakeTelegram, RecordingRequest, TelegramChat
+from bot.testing.chat import TelegramChat
+from bot.testing.telegram import TOKEN, FakeTelegram, RecordingRequest
 from tests.conftest import FixedClock
 from tests.handoff.conftest import PASSWORD
 

@@ -14,7 +14,8 @@ from bot.bootstrap import App, build
 from bot.channels.telegram.app import TelegramBot
 from bot.domain.passwords import Argon2Hasher
 from bot.settings import Settings
-from bot.testing.telegram import FakeTelegram, TelegramChat, start_fake
+from bot.testing.chat import TelegramChat, start_fake
+from bot.testing.telegram import FakeTelegram
 from tests.conftest import FixedClock
 
 PASSWORD = "Aspel-Demo-2026"

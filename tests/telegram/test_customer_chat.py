@@ -13,15 +13,8 @@ from bot.channels.telegram.app import TelegramBot
 from bot.conversation.messages import Button
 from bot.handlers import customer
 from bot.storage.schema import outbox, serials
-from bot.testing.telegram import (
-    BOT_USER,
-    DOCUMENT,
-    PHOTO,
-    STICKER,
-    VOICE,
-    FakeTelegram,
-    TelegramChat,
-)
+from bot.testing.chat import DOCUMENT, PHOTO, STICKER, VOICE, TelegramChat
+from bot.testing.telegram import BOT_USER, FakeTelegram
 from tests.telegram.conftest import PASSWORD, log_in
 
 

@@ -17,7 +17,8 @@ from bot.domain.passwords import Argon2Hasher
 from bot.handlers.ordering import PerChatUpdateProcessor
 from bot.settings import Settings
 from bot.storage.schema import serials
-from bot.testing.telegram import FakeTelegram, TelegramChat, start_fake
+from bot.testing.chat import TelegramChat, start_fake
+from bot.testing.telegram import FakeTelegram
 from tests.conftest import FixedClock
 from tests.telegram.conftest import log_in
 

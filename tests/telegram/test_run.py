@@ -24,7 +24,8 @@ from bot.runtime import RuntimeOptions
 from bot.runtime.processor import ProcessorOptions
 from bot.settings import Settings
 from bot.storage.schema import inbox
-from bot.testing.telegram import TOKEN, FakeTelegram, RecordingRequest, TelegramChat
+from bot.testing.chat import TelegramChat
+from bot.testing.telegram import TOKEN, FakeTelegram, RecordingRequest
 from tests.scale.conftest import RunningClock
 from tests.telegram.conftest import log_in
 

@@ -15,7 +15,8 @@ from bot.bootstrap import App
 from bot.channels.telegram.app import TelegramBot
 from bot.fsm import State
 from bot.runtime.inbox import Inbox
-from bot.testing.telegram import FakeTelegram, TelegramChat
+from bot.testing.chat import TelegramChat
+from bot.testing.telegram import FakeTelegram
 from tests.conftest import FixedClock
 from tests.secret_paths import PASSWORDS, PATHS, deleted_there, everything_stored, fresh_reset_code
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from bot.bootstrap import App
 from bot.storage.schema import deliveries
-from bot.testing.telegram import NOT_MODIFIED, FakeTelegram, TelegramChat
+from bot.testing.chat import TelegramChat
+from bot.testing.telegram import NOT_MODIFIED, FakeTelegram
 from tests.conftest import FixedClock
 from tests.telegram.conftest import Waits, log_in
 
