@@ -141,7 +141,7 @@ def understood(d: Dialogue, text: str, t: Turn, fallback: Step) -> Step | None:
         return ANSWERS[u.intent]
     shown = _shown_serial(d, u.product)
     if shown:
-        return _serial(d, t, shown)
+        return serial_chosen(d, t, shown)
     if (u.product or u.serial) and d.state in (State.CHOOSE_MODALITY, State.CHOOSE_SERIAL):
         d.slots.update(hint_product=u.product, hint_serial=u.serial)
         follow_hints(d, t)
@@ -303,7 +303,8 @@ def _action(d: Dialogue, u: Understanding) -> Step:
     return Step(ACTIONS[u.intent], {"product": u.product, "serial": u.serial})
 
 
-def _serial(d: Dialogue, t: Turn, serial: str) -> Step:
+def serial_chosen(d: Dialogue, t: Turn, serial: str) -> Step:
+    """The step for a serial the customer picked or typed: chosen if it is theirs, else why not."""
     assert d.account_id is not None
     try:
         row = t.portal.system(d.account_id, serial)

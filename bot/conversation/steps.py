@@ -174,7 +174,7 @@ class Steps:
         if data in (kb.SUBSCRIPTIONS, kb.LICENCES):
             return self._modality(d, t, Modality(data.removeprefix("mod:")))
         if data.startswith(kb.SERIAL_PREFIX):
-            return self._serial(d, t, data.removeprefix(kb.SERIAL_PREFIX))
+            return reading.serial_chosen(d, t, data.removeprefix(kb.SERIAL_PREFIX))
         if data == kb.DECLINE:
             return Step("terms_declined")
         if data == kb.ACCEPT:
@@ -243,15 +243,7 @@ class Steps:
             if SERIAL_LIKE.match(text.strip()) and not secrecy.looks_like_password(text):
                 return Step("serial_rejected", {"error": errors.MalformedSerial(text.strip())})
             return reading.understood(d, text, t, FALLBACKS[State.CHOOSE_SERIAL])
-        return self._serial(d, t, serial)
-
-    def _serial(self, d: Dialogue, t: Turn, serial: str) -> Step:
-        assert d.account_id is not None
-        try:
-            row = t.portal.system(d.account_id, serial)
-        except errors.SerialError as error:
-            return Step("serial_rejected", {"error": error})
-        return Step("serial_chosen", {"row": row})
+        return reading.serial_chosen(d, t, serial)
 
     # --- acting -----------------------------------------------------------------------
 
