@@ -5,7 +5,9 @@ statements go through ``bot.storage.raw.Raw`` (sqlite3 or psycopg directly): a t
 use cases inside its one transaction, and SQLAlchemy's statement layer would cost more than the
 statements. A write refused by a unique constraint surfaces as ``bot.domain.ports.Conflict``.
 Rows a use case will change are locked with ``FOR UPDATE`` on PostgreSQL; SQLite's
-``BEGIN IMMEDIATE`` already serialises writers.
+``BEGIN IMMEDIATE`` already serialises writers (one writer at a time: no race to guard there).
+A row that does not exist yet cannot be locked, so the login counters, which are created by
+their first failure, are also held by key with transaction-level advisory locks (``SqlThrottles``).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ SAVE_THROTTLE = (
     " failures = excluded.failures, locked_until = excluded.locked_until,"
     " last_failure_at = excluded.last_failure_at, window_started_at = excluded.window_started_at"
 )
+# Held until the transaction ends; the two-key space, apart from the chats' (7_007, runtime.locks).
+THROTTLE_LOCK_SPACE = 7_008
 TOUCH_TRUST = (
     "INSERT INTO trusted_chats (account_id, chat, trusted_at, last_used_at)"
     " VALUES (:account, :chat, :now, :now) ON CONFLICT (account_id, chat) DO UPDATE SET"
@@ -209,9 +213,16 @@ class SqlSerials(_Repository):
 
 
 class SqlThrottles(_Repository):
+    """Login counters. ``get(for_update=True)`` on PostgreSQL first takes an advisory lock per
+    key, in key order (every caller the same order: no deadlock), then locks the rows: two
+    chats' first failures on a brand-new counter would otherwise both read no row (``FOR
+    UPDATE`` locks nothing that does not exist) and both write failures=1, losing one."""
+
     def get(self, keys: list[str], *, for_update: bool = False) -> dict[str, Throttle]:
         if not keys:
             return {}
+        if for_update and self._raw.pg:
+            self._hold(sorted(set(keys)))
         listed, params = placeholders("k", keys)
         sql = (
             "SELECT key, failures, locked_until, last_failure_at, window_started_at"
@@ -222,6 +233,16 @@ class SqlThrottles(_Repository):
             key: Throttle(key, failures, read_time(locked), read_time(last), read_time(window))
             for key, failures, locked, last, window in rows
         }
+
+    def _hold(self, ordered: list[str]) -> None:
+        held = {f"k{i}": key for i, key in enumerate(ordered)}
+        rows = ", ".join(f"(CAST(:{name} AS text))" for name in held)
+        # A VALUES list is scanned in its order: the locks are taken in key order.
+        self._raw.all(
+            f"SELECT pg_advisory_xact_lock({THROTTLE_LOCK_SPACE}, hashtext(k))"
+            f" FROM (VALUES {rows}) AS held (k)",
+            held,
+        )
 
     def save(self, throttle: Throttle) -> None:
         params = {
