@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -156,19 +157,24 @@ class Driver:
     secret: str
     answered: Counter[int] = field(default_factory=Counter)
     refused: int = 0  # deliveries not answered 200 (or not answered): delivered again
+    # per update id, each attempt: (wall-clock time sent, seconds until answered, status or error)
+    attempts: dict[int, list[tuple[float, float, str]]] = field(default_factory=dict)
 
     async def deliver(self, client: httpx.AsyncClient, update: dict[str, Any]) -> None:
         """As Telegram does: again and again until the answer is 200."""
+        tried = self.attempts.setdefault(update["update_id"], [])
         for attempt in range(600):
+            sent, started = time.time(), time.monotonic()
             try:
                 response = await client.post(
                     self.url, json=update, headers={SECRET_HEADER: self.secret}
                 )
+                tried.append((sent, time.monotonic() - started, str(response.status_code)))
                 if response.status_code == 200:
                     self.answered[update["update_id"]] += 1
                     return
-            except httpx.HTTPError:
-                pass
+            except httpx.HTTPError as error:
+                tried.append((sent, time.monotonic() - started, type(error).__name__))
             self.refused += 1
             await asyncio.sleep(min(0.05 * (attempt + 1), 0.5))
         raise AssertionError(f"update {update['update_id']} was never accepted")

@@ -20,8 +20,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +139,7 @@ class Faults:
     def __init__(self, serve: Serve, smtp: SmtpServer, cluster: Cluster) -> None:
         self.serve, self.smtp, self.cluster = serve, smtp, cluster
         self.killed: list[int] = []
+        self.times: list[tuple[float, str]] = []  # (wall-clock time, what) of each fault
         self.tasks: list[asyncio.Task[Any]] = []
         self.plan = {0.25: self.stop_smtp, 0.45: self.kill_worker, 0.7: self.restart_database}
 
@@ -149,14 +150,18 @@ class Faults:
 
     def stop_smtp(self) -> None:
         self.smtp.stop()
+        self.times.append((time.time(), "SMTP stopped"))
 
     def kill_worker(self) -> None:
         victim = random.choice(self.serve.workers())
         os.kill(victim, signal.SIGKILL)
+        self.times.append((time.time(), f"worker {victim} killed"))
         self.killed.append(victim)
 
     def restart_database(self) -> None:
+        self.times.append((time.time(), "PostgreSQL restart begins"))
         self.cluster.restart()
+        self.times.append((time.time(), "PostgreSQL restarted"))
 
     async def done(self) -> None:
         await asyncio.gather(*self.tasks)
@@ -173,7 +178,7 @@ async def _drive(serve: Serve, faults: Faults, windows: list[list[Any]]) -> load
     return driver
 
 
-def _drain(url: str, smtp: SmtpServer, expected_mails: int) -> None:
+def _drain(url: str, smtp: SmtpServer, expected_mails: int, explain: Callable[..., str]) -> None:
     deadline = time.monotonic() + DRAIN_SECONDS
     while time.monotonic() < deadline:
         try:
@@ -188,6 +193,7 @@ def _drain(url: str, smtp: SmtpServer, expected_mails: int) -> None:
     raise AssertionError(
         f"not drained: {pending} updates pending, {unsent} e-mails unsent; e-mails queued"
         f" {queued}, received {len(set(smtp.received()))}; journeys completed {completed}"
+        + explain()
     )
 
 
@@ -249,14 +255,18 @@ def test_many_chats_through_workers_with_a_kill_an_smtp_outage_and_a_database_re
         driver = asyncio.run(_drive(serve, faults, windows))
         delivered = time.monotonic() - run_started
         smtp.start()
-        _drain(cluster.url, smtp, CHATS)
+
+        def explain(chats: list[load.Customer] | None = None) -> str:
+            return _stopped_short(cluster.url, customers, stream, driver, api, faults, serve, chats)
+
+        _drain(cluster.url, smtp, CHATS, explain)
         drained = time.monotonic() - run_started
         metrics_text = httpx.get(f"{serve.url}/metrics", timeout=30).text
     finally:
         serve.stop()
         smtp.stop()
         api.stop()
-    _check(cluster.url, customers, api, smtp, serve, driver, stream)
+    _check(cluster.url, customers, api, smtp, serve, driver, stream, explain)
     FIGURES.extend(_figures(cluster.url, stream, windows, driver, smtp, faults, metrics_text))
     FIGURES.append(
         f"time: deliveries {delivered:.1f} s, all processed and mailed {drained:.1f} s,"
@@ -277,9 +287,10 @@ def _check(
     serve: Serve,
     driver: load.Driver,
     stream: list[dict[str, Any]],
+    explain: Callable[..., str],
 ) -> None:
     count = len(customers)
-    assert _scalar(url, _COMPLETED) == count, "not every journey completed"
+    assert _scalar(url, _COMPLETED) == count, "not every journey completed" + explain()
     assert _scalar(url, _UPGRADES) == count, "not one upgrade per serial"
     assert _scalar(url, "SELECT count(*) FROM outbox") == count, "not one e-mail per upgrade"
     received = smtp.received()
@@ -290,11 +301,13 @@ def _check(
     assert _scalar(url, "SELECT count(*) FROM inbox WHERE result = 'done'") == len(stream)
     assert _scalar(url, "SELECT count(*) FROM deliveries WHERE sent_at IS NULL") == 0, "unsent"
     assert _scalar(url, "SELECT count(*) FROM inbox WHERE payload <> ''") == 0
-    _check_replies(customers, api)
+    _check_replies(customers, api, explain)
     _check_no_password(url, serve)
 
 
-def _check_replies(customers: list[load.Customer], api: FakeBotApi) -> None:
+def _check_replies(
+    customers: list[load.Customer], api: FakeBotApi, explain: Callable[..., str]
+) -> None:
     sent = {c.chat_id: [load.signature(m, c) for m in api.state.sent(c.chat_id)] for c in customers}
     shapes = [tuple(messages) for messages in sent.values()]
     reference = max(set(shapes), key=shapes.count)  # what most chats heard
@@ -303,7 +316,10 @@ def _check_replies(customers: list[load.Customer], api: FakeBotApi) -> None:
     replayed = 0
     for c in customers:
         wrong, replays = load.unexpected(sent[c.chat_id], list(reference))
-        assert not wrong, f"chat {c.chat_id}: {wrong}"
+        assert not wrong, (
+            f"chat {c.chat_id}: {wrong}\nheard {sent[c.chat_id]}\nmost heard {list(reference)}"
+            + explain([c])
+        )
         replayed += bool(replays)
     assert replayed <= 16, f"{replayed} chats heard replies twice"  # the killed worker's chats
 
@@ -317,3 +333,60 @@ def _check_no_password(url: str, serve: Serve) -> None:
             ).fetchone()
             assert found == (0,), f"a password stored in {table}"
     assert load.PASSWORD not in serve.log.read_text(errors="replace"), "a password in the logs"
+
+
+def _stopped_short(
+    url: str,
+    customers: list[load.Customer],
+    stream: list[dict[str, Any]],
+    driver: load.Driver,
+    api: FakeBotApi,
+    faults: Faults,
+    serve: Serve,
+    chats: list[load.Customer] | None = None,
+) -> str:
+    """Each chat whose journey did not complete (or ``chats``), told so that the failure
+    explains itself: its updates (id, what, every delivery attempt, received_at, processed_at,
+    result), what the bot said to it, the faults' times and the log lines that name it."""
+    with psycopg.connect(url, connect_timeout=5) as conn:
+        states = dict(conn.execute("SELECT chat_id, state FROM conversations").fetchall())
+        rows = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                "SELECT update_id, received_at, processed_at, result, attempts FROM inbox"
+            ).fetchall()
+        }
+    short = chats or [c for c in customers if states.get(f"tg:{c.chat_id}") != "upgrade_done"]
+    happened = [f"{_clock(at)} {what}" for at, what in faults.times]
+    lines = [f"\n{len(short)} chats told; faults: {happened}"]
+    log_lines = serve.log.read_text(errors="replace").splitlines()
+    for c in short[:5]:
+        lines.append(f"chat tg:{c.chat_id}: state {states.get(f'tg:{c.chat_id}')}")
+        for update in stream:
+            message = update.get("message") or update["callback_query"]["message"]
+            if message["chat"]["id"] != c.chat_id:
+                continue
+            what = update.get("message", {}).get("text") or update["callback_query"]["data"]
+            what = "<password>" if what == load.PASSWORD else what
+            row = rows.get(update["update_id"])
+            tries = [
+                f"{_clock(at)}+{took:.3f}s:{status}"
+                for at, took, status in driver.attempts.get(update["update_id"], [])
+            ]
+            lines.append(
+                f"  update {update['update_id']} {what!r}: deliveries {tries};"
+                + (
+                    f" received {row[0]:%H:%M:%S.%f} processed"
+                    f" {row[1] and f'{row[1]:%H:%M:%S.%f}'} result {row[2]} attempts {row[3]}"
+                    if row
+                    else " not in the inbox"
+                )
+            )
+        for message in api.state.sent(c.chat_id):
+            lines.append(f"  bot said: {load.signature(message, c)[:160]!r}")
+        lines += [f"  log: {line}" for line in log_lines if f"tg:{c.chat_id}" in line][:20]
+    return "\n".join(lines)
+
+
+def _clock(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%H:%M:%S.%f")
