@@ -297,7 +297,7 @@ class Engine:
         now = self.clock()
         if update_id is not None:  # a dead letter, kept sealed for support
             park_update(conn, update_id, reason or "", attempts, now)
-            self.turns.finish_update(conn, update_id, now, result="failed")
+            self.turns.finish_update(conn, update_id, now, result="failed", in_order=False)
         stored = self._load(conn, chat_id)
         d = self._dialogue(stored, now)
         d.say("internal-error")

@@ -24,7 +24,7 @@ UPDATES_RECEIVED = Counter(
 )
 UPDATES_PROCESSED = Counter(
     "aspel_updates_processed_total",
-    "Updates processed, by result (done, retry, failed).",
+    "Updates processed, by result (done, retry, behind, parked).",
     ["result"],
 )
 UPDATE_LATENCY = Histogram(

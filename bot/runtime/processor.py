@@ -8,22 +8,27 @@ not promise order) is served first; a chat stops at its first update not ready y
 
 An update's handler answers ``DONE``, ``RETRY`` (a transient failure: the database or the Bot
 API not reachable; the row stays, backing off, and the chat waits behind it, so order holds —
-for as long as it takes) or ``Failed(reason)`` (the turn itself failed).
+for as long as it takes), ``BEHIND`` (an earlier update of the chat is pending: nothing was
+written, the chat is served again from its first update) or ``Failed(reason)`` (the turn itself
+failed).
+
+**The turn checks that it is the chat's first pending update**, in its own transaction (the
+statement that marks the update done, ``TurnStore.finish_update``). The list of a chat's
+pending updates is read before their turns run, and on a loaded machine a second or more may
+pass between that read and a turn: an earlier update that Telegram delivered late, stored in
+between, was overtaken. That was the load test's flake once the outage hold below was in (a
+press served before the one it follows, answered as a stale button: one journey
+short, nothing pending, no e-mail; seen with stress-ng on 2 cores, and replayed by
+``tests/scale/test_server.py``). What is left is the hold-back's own bound: an earlier update
+stored more than ``hold_back`` after a later one of its chat became ready is still overtaken.
 
 **After an outage, everything waits ``resume_after``.** While the database is down the webhook
 answers 503 and Telegram delivers those updates again later; an update stored *before* the
 outage has meanwhile grown older than the hold-back, so the moment the database is back it
 would be served ahead of an earlier update of its chat that is still on its way again
-(``tests/scale/test_server.py`` shows it). That is one path to the load test's flake
-(``tests/scale/test_load.py`` restarts PostgreSQL mid-run; 1 run in 4 on a loaded machine ended
-"not drained: 0 updates pending, 0 e-mails unsent"): its drain now reports "journeys completed
-199", i.e. one chat's journey stopped short — most likely a press served before the one it follows
-(answered as a stale button); no upgrade, so no e-mail, and nothing pending. The flake was seen
-once more after this fix (stress-ng on 2 cores, load average near 20), so another reordering
-remains under extreme load (a later update stored more than ``hold_back`` before an earlier one
-without any outage, e.g. around the worker kill). Now the first look at the inbox
-after a failed one (or after this worker refused an update) holds every chat for
-``resume_after``, so Telegram's redeliveries land first and order holds.
+(``tests/scale/test_server.py`` shows it; it was the load test's first flake, which restarts
+PostgreSQL mid-run). So the first look at the inbox after a failed one (or after this worker
+refused an update) holds every chat for ``resume_after``: Telegram's redeliveries land first.
 
 A failing turn is tried
 ``max_attempts`` times, then **parked**: ``park`` moves it to the dead letters, apologises to
@@ -48,6 +53,7 @@ from bot.runtime.locks import ChatLocks, Held
 log = logging.getLogger(__name__)
 
 DONE, RETRY = "done", "retry"
+BEHIND = "behind"  # an earlier update of the chat is pending: serve the chat again from it
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +196,9 @@ class Processor:
         metrics.PROCESSING.observe(time.perf_counter() - started)
         now = self.clock()
         attempts = row.attempts + 1
+        if result == BEHIND:
+            metrics.UPDATES_PROCESSED.labels(BEHIND).inc()
+            return False
         if result == RETRY or (isinstance(result, Failed) and attempts < self.options.max_attempts):
             metrics.UPDATES_PROCESSED.labels(RETRY).inc()
             await self.inbox.retry(row.update_id, attempts, now + self._backoff(row))

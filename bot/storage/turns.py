@@ -36,6 +36,13 @@ class ConcurrentUpdate(Exception):
     """Another worker saved this conversation since we loaded it."""
 
 
+class EarlierPending(Exception):
+    """An earlier update of the chat is pending in the inbox: this one's turn must wait for it.
+
+    The processor reads a chat's pending updates, then runs their turns one by one; an earlier
+    update stored after that read (Telegram delivered it late) would otherwise be overtaken."""
+
+
 LOAD = (
     "SELECT state, state_version, slots, account_id, turn, updated_at, expires_at,"
     " screen_message_id, screen_sticky FROM conversations WHERE chat_id = :chat"
@@ -62,6 +69,12 @@ FINISH_UPDATE = (
     "UPDATE inbox SET processed_at = :at, result = :result, payload = ''"
     " WHERE update_id = :update AND processed_at IS NULL"
 )
+# The same, only if no earlier update of its chat is pending (one statement: no round trip more)
+FINISH_IN_ORDER = FINISH_UPDATE + (
+    " AND NOT EXISTS (SELECT 1 FROM inbox AS earlier WHERE earlier.chat_key = inbox.chat_key"
+    " AND earlier.processed_at IS NULL AND earlier.update_id < :update)"
+)
+STILL_PENDING = "SELECT 1 FROM inbox WHERE update_id = :update AND processed_at IS NULL"
 INSERT_DELIVERY = (
     "INSERT INTO deliveries (chat_id, seq, op, body, created_at, attempts, next_attempt_at)"
     " VALUES (:chat, :seq, :op, :body, :at, 0, :at)"
@@ -90,14 +103,26 @@ class TurnStore:
         )
 
     def finish_update(
-        self, conn: Connection, update_id: int, now: datetime, result: str = "done"
+        self,
+        conn: Connection,
+        update_id: int,
+        now: datetime,
+        result: str = "done",
+        *,
+        in_order: bool = True,
     ) -> bool:
         """Mark an inbox update processed, in the turn's transaction; False if it already was.
+        ``in_order``: raises ``EarlierPending`` (the transaction is then rolled back) when an
+        earlier update of the chat is still pending.
 
         Its payload goes with it (it may hold what the customer typed at a password step)."""
         raw = Raw.of(conn)
         params = {"update": update_id, "at": raw.time(now), "result": result}
-        return raw.run(FINISH_UPDATE, params) == 1
+        if raw.run(FINISH_IN_ORDER if in_order else FINISH_UPDATE, params) == 1:
+            return True
+        if in_order and raw.one(STILL_PENDING, {"update": update_id}) is not None:
+            raise EarlierPending(update_id)
+        return False
 
     def save_deliveries(self, conn: Connection, rows: Sequence[Delivery], now: datetime) -> None:
         if not rows:

@@ -114,6 +114,37 @@ async def test_after_an_outage_an_update_refused_meanwhile_is_still_served_first
     assert any("Bienvenid" in t for t in harness.texts(CHAT)), harness.texts(CHAT)
 
 
+async def test_an_earlier_update_stored_after_the_chat_was_read_is_still_served_first(
+    harness: Harness,
+) -> None:
+    """The load test's flake: the processor read the chat's pending updates (only the password,
+    delivered first), and before the password's turn ran, the user name, sent earlier and
+    delivered late, was stored. The turn must not overtake it: it sees the earlier update
+    pending, writes nothing, and the chat is served again from the user name."""
+    processor, inbox_ = harness.worker.runtime.processor, harness.worker.runtime.inbox
+    processor.options = ProcessorOptions(hold_back=timedelta(milliseconds=100), poll=0.05)
+    await _say(harness, _text(harness, "/start"))
+    await _say(harness, _press(harness, "m:upgrade"))
+    user, password = _text(harness, "mmendez"), _text(harness, PASSWORD)
+    real_pending, late = inbox_.pending, [user]
+
+    async def read_then_late(chat: str, limit: int = 20) -> Any:
+        rows = await real_pending(chat, limit)
+        if late and rows:  # the snapshot holds the password alone; the user name lands now
+            assert [r.update_id for r in rows] == [password["update_id"]]
+            assert await inbox_.accept(late.pop(), harness.worker.clock())
+        return rows
+
+    inbox_.pending = read_then_late  # type: ignore[method-assign]
+    assert await harness.post(password) == 200
+    await harness.settle()
+    assert not late, "the chat was never read"
+    texts = harness.texts(CHAT)
+    assert any("Bienvenid" in t for t in texts), texts
+    assert not any("parece una contraseña" in t.lower() for t in texts), texts
+    assert set((await harness.results()).values()) == {"done"}
+
+
 async def test_a_rerun_of_a_saved_turn_acts_and_speaks_once(harness: Harness) -> None:
     """A worker that dies after the turn's commit: the update's inbox row was finished in that
     same transaction, so running it again (another worker, a restart) does nothing."""

@@ -33,9 +33,9 @@ from bot.handoff.transcript import Renderer
 from bot.i18n import Translator
 from bot.runtime import metrics
 from bot.runtime.inbox import Inbox, Pending
-from bot.runtime.processor import DONE, RETRY, Failed, Result, describe
+from bot.runtime.processor import BEHIND, DONE, RETRY, Failed, Result, describe
 from bot.storage.db import transient
-from bot.storage.turns import ConcurrentUpdate
+from bot.storage.turns import ConcurrentUpdate, EarlierPending
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,8 @@ class TelegramBot:
         finally:
             FROM_INBOX.reset(token)
         failure = self.failures.pop(row.update_id, None)
+        if isinstance(failure, EarlierPending):
+            return BEHIND  # nothing was written: the chat is served again from its first update
         if failure is not None:
             return (
                 RETRY
