@@ -145,6 +145,34 @@ async def test_an_earlier_update_stored_after_the_chat_was_read_is_still_served_
     assert set((await harness.results()).values()) == {"done"}
 
 
+async def test_replies_a_dead_worker_left_unsent_go_before_the_next_turns(
+    harness: Harness,
+) -> None:
+    """A worker killed right after a turn's commit leaves that turn's replies unsent; the chat's
+    next turn, served by a worker that had served the chat before, sends them first (the load
+    test heard "¿Cuál es tu usuario?" last, after the upgrade's result)."""
+    await _log_in(harness)
+    sender = harness.worker.telegram.sender
+    real_deliver, dropped = sender.deliver, []
+
+    async def dies_after_commit(rows: Any, stored: Any) -> None:
+        if not dropped:  # the turn was saved; the process died before sending
+            dropped.append(rows)
+            return
+        await real_deliver(rows, stored)
+
+    sender.deliver = dies_after_commit  # type: ignore[method-assign]
+    await _say(harness, _press(harness, "mod:subscription"))
+    assert dropped and not any("Estos son tus sistemas" in t for t in harness.texts(CHAT))
+    shown = harness.server.keyboard_of(CHAT, "mod:subscription")  # what the customer still sees
+    assert shown is not None
+    await _say(harness, harness.server.press_update(CHAT, USER, shown, "s:CLSNRR123456"))
+    texts = harness.texts(CHAT)
+    listed = [i for i, t in enumerate(texts) if "Estos son tus sistemas" in t]
+    terms = [i for i, t in enumerate(texts) if "¿Aceptas?" in t]
+    assert listed and terms and listed[0] < terms[0], texts
+
+
 async def test_a_rerun_of_a_saved_turn_acts_and_speaks_once(harness: Harness) -> None:
     """A worker that dies after the turn's commit: the update's inbox row was finished in that
     same transaction, so running it again (another worker, a restart) does nothing."""

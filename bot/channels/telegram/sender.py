@@ -39,7 +39,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.channels.telegram import api, marks
 from bot.channels.telegram.marks import Mark, Screen
-from bot.conversation.delivery import SUPPORT
+from bot.conversation.delivery import SEQ_PER_TURN, SUPPORT
 from bot.conversation.messages import Delivery
 from bot.handoff.tickets import TicketQueries
 from bot.handoff.transcript import Renderer
@@ -78,6 +78,7 @@ class Sender:
 
     def __post_init__(self) -> None:
         self._screens: dict[str, Screen] = {}
+        self._last_turn: dict[str, int] = {}  # per chat: the turn this process performed last
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._marks: list[tuple[Mark, asyncio.Future[None]]] = []  # each resolved once written
         self._flushing: asyncio.Task[None] | None = None
@@ -94,9 +95,12 @@ class Sender:
         """Perform one turn's rows, in order; returns once each is sent or parked."""
         if not rows:
             return
-        chat = rows[0].chat_id
+        chat, turn = rows[0].chat_id, rows[0].seq // SEQ_PER_TURN
         async with self._lock(chat):
-            if chat not in self._screens:  # first time here: what an earlier process left first
+            if self._last_turn.get(chat) != turn - 1:
+                # Another process served the chat since this one last did (or this one never
+                # did): what it left unsent goes first. A worker killed after a turn's commit
+                # leaves that turn's replies unsent; they must not come after this turn's.
                 older = await self.db.read(partial(marks.pending_of, chat, rows[0].seq))
                 rows = [*older, *rows]
             # The stored screen is the truth: read under the chat's lock once the last turn's marks
@@ -105,7 +109,7 @@ class Sender:
             screen = Screen(*stored)
             for row in rows:
                 written = await self._perform(row, screen, self.clock())
-            self._remember(chat, screen)
+            self._remember(chat, screen, turn)
             await asyncio.shield(written)
 
     async def flush(self) -> None:
@@ -357,11 +361,15 @@ class Sender:
             lock = self._locks[chat] = asyncio.Lock()
         return lock
 
-    def _remember(self, chat: str, screen: Screen) -> None:
+    def _remember(self, chat: str, screen: Screen, turn: int | None = None) -> None:
         self._screens.pop(chat, None)
         self._screens[chat] = screen
+        if turn is not None:  # the last turn whose rows this process performed
+            self._last_turn[chat] = turn
         if len(self._screens) > 100_000:  # the store has it too: forget the oldest
-            self._screens.pop(next(iter(self._screens)))
+            oldest = next(iter(self._screens))
+            self._screens.pop(oldest)
+            self._last_turn.pop(oldest, None)
 
     def _park(
         self, row: Delivery, reason: str, attempts: int, screen: Screen
