@@ -27,7 +27,7 @@ from telegram.ext import (
 from bench.driver import Target
 from bench.peers.conversation_bot import PeerStore, build_peer
 from bench.telegram import TOKEN, BenchApi
-from bot.bootstrap import build
+from bot.bootstrap import build, settle_heap
 from bot.channels.telegram.app import CONCURRENT_UPDATES, build_telegram
 from bot.channels.telegram.sender import SenderOptions
 from bot.domain.ports import PasswordHasher
@@ -50,6 +50,7 @@ async def ours(url: str, hasher: PasswordHasher) -> Target:
         app, token=TOKEN, request=api, sender_options=SenderOptions(rate=10**9, group_rate=10**9)
     )
     await telegram.start()
+    settle_heap()  # as ``aspel-bot run`` does once it is built
 
     async def close() -> None:
         await telegram.stop()

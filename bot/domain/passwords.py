@@ -13,6 +13,10 @@ to the ``PasswordPool`` and is resumed with the ``Verdict``:
 - one more thread takes trusted work only: an owner logging in from the chat they always use
   waits for their own verification, never for the one an attacker's chat has running (the
   extra thread is busy only while trusted work is queued, which attackers cannot cause);
+- the general threads run at the lowest CPU priority (``nice`` 19, ``UNTRUSTED_NICENESS``;
+  Linux sets it per thread): a flood of guesses takes only the CPU the event loop and the
+  database thread leave, instead of half of it on a 2-core box; the trusted thread keeps the
+  process's priority, so the owner's login does not wait for the box to be idle;
 - an unknown user name is verified against a dummy hash made with the same parameters, so
   replies and timings are the same for existing and made-up accounts.
 
@@ -25,8 +29,10 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import logging
 import os
 import secrets
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,9 +44,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.domain.ports import PasswordHasher
 
+log = logging.getLogger(__name__)
+
 HASHING_THREADS = max(1, (os.cpu_count() or 2) - 1)
 LANES = 1
 TRUSTED = 0  # the queue's priority of work from a trusted chat (the rest: 1)
+UNTRUSTED_NICENESS = 19  # the general threads' ``nice``: CPU nobody else wants
 
 
 class Argon2Hasher:
@@ -166,6 +175,8 @@ class PasswordPool:
             self._ready.notify_all()
 
     def _serve(self, trusted_only: bool) -> None:
+        if not trusted_only:
+            _lower_priority()
         while True:
             with self._ready:
                 while not self._closed and not (
@@ -198,6 +209,17 @@ class PasswordPool:
         if self._dummy is None:
             self._dummy = self.hasher.hash(secrets.token_hex(16))
         return self._dummy
+
+
+def _lower_priority() -> None:
+    """This thread (and any it starts) at ``UNTRUSTED_NICENESS``; where threads cannot have a
+    priority of their own (not Linux), nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return  # elsewhere PRIO_PROCESS with a thread id would renice the whole process
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), UNTRUSTED_NICENESS)
+    except OSError:
+        log.warning("could not lower the priority of an Argon2 thread", exc_info=True)
 
 
 @dataclass(slots=True)

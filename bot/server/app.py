@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram.request import BaseRequest
 
-from bot.bootstrap import App, build, settings_for
+from bot.bootstrap import App, build, settings_for, settle_heap
 from bot.channels.telegram.app import TelegramBot, build_telegram
 from bot.channels.telegram.sender import SenderOptions
 from bot.domain.ports import PasswordHasher
@@ -124,6 +124,7 @@ class Worker:
         )
         locks = locks_for(settings.database_url, concurrency=options.concurrency)
         self.runtime = Runtime(self.app, self.telegram, locks=locks, options=options.runtime())
+        settle_heap()
         idle = timedelta(minutes=settings.idle_timeout_minutes)
         self.registry = metrics.registry(
             options.metrics_dir, FunnelCollector.from_db(self.app.db, idle=idle)

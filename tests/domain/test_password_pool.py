@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import threading
 import time
 
 import pytest
 
-from bot.domain.passwords import Argon2Hasher, Busy, PasswordPool, PasswordWork
+from bot.domain.passwords import (
+    UNTRUSTED_NICENESS,
+    Argon2Hasher,
+    Busy,
+    PasswordPool,
+    PasswordWork,
+)
 
 
 class GatedHasher(Argon2Hasher):
@@ -88,4 +96,45 @@ async def test_the_event_loop_keeps_running_while_argon2_works() -> None:
     elapsed = time.perf_counter() - began
     ticker.cancel()
     assert ticks >= 0.05 * elapsed / 0.005  # the loop ran throughout (blocked: about none)
+    pool.close()
+
+
+def _niceness(name: str) -> int:
+    thread = next(t for t in threading.enumerate() if t.name == name)
+    assert thread.native_id is not None
+    return os.getpriority(os.PRIO_PROCESS, thread.native_id)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+async def test_untrusted_threads_run_at_the_lowest_priority_the_trusted_one_does_not() -> None:
+    hasher = GatedHasher()
+    pool = PasswordPool(hasher, threads=1, trusted_threads=1)
+    stored = hasher.hash("right")
+    guess = asyncio.ensure_future(pool.run(PasswordWork("x", verify_against=stored), chat="a"))
+    await _started(hasher, 1)  # the general thread has set its priority before taking work
+    process = os.getpriority(os.PRIO_PROCESS, 0)
+    if process >= UNTRUSTED_NICENESS:
+        pytest.skip("the tests already run at the lowest priority")
+    assert _niceness("argon2-0") == UNTRUSTED_NICENESS != process
+    assert _niceness("argon2 trusted 0") == process
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == process  # the loop's
+    hasher.go.set()
+    await guess
+    pool.close()
+
+
+async def test_hashes_of_more_lanes_are_upgraded_to_one_lane_on_login() -> None:
+    """argon2-cffi's default is 4 lanes: a hash stored so is verified with its own parameters,
+    then replaced by a one-lane hash (the login stores ``Verdict.new_hash``)."""
+    old = Argon2Hasher(time_cost=1, memory_cost=64, parallelism=4).hash("right")
+    pool = PasswordPool(Argon2Hasher(time_cost=1, memory_cost=64))
+    assert ",p=4$" in old
+    wrong = await pool.run(PasswordWork("wrong", verify_against=old), chat="c")
+    assert (wrong.ok, wrong.new_hash) == (False, None)
+    right = await pool.run(PasswordWork("right", verify_against=old), chat="c")
+    assert right.ok and right.new_hash is not None and ",p=1$" in right.new_hash
+    assert pool.hasher.verify(right.new_hash, "right")
+    assert not pool.hasher.needs_rehash(right.new_hash)
+    new = await pool.run(PasswordWork("otra", hash_it=True), chat="c")
+    assert new.new_hash is not None and ",p=1$" in new.new_hash
     pool.close()

@@ -163,6 +163,20 @@ async def polling(settings: Settings, server: FakeTelegram, hasher: Any) -> Asyn
         await running.halt()
 
 
+async def test_polling_settles_the_heap_once_built(
+    settings: Settings, server: FakeTelegram, hasher: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.bootstrap
+
+    settled: list[bool] = []
+    monkeypatch.setattr(bot.bootstrap, "settle_heap", lambda: settled.append(True))
+    settings = settings.model_copy(update={"telegram_bot_token": SecretStr(TOKEN)})
+    running = Polling(settings, server, hasher)
+    await running.start()
+    await running.halt()
+    assert settled == [True]
+
+
 async def test_polling_stores_every_update_before_acknowledging_it(
     polling: Polling, server: FakeTelegram
 ) -> None:

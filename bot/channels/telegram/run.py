@@ -49,7 +49,7 @@ async def poll(
 ) -> None:
     """Build everything on this loop and run until ``stop`` (or SIGINT/SIGTERM). ``request``,
     ``build_options`` and ``runtime_options`` are for tests (a fake Bot API, a clock…)."""
-    from bot.bootstrap import build
+    from bot.bootstrap import build, settle_heap
     from bot.runtime import Runtime
     from bot.runtime.locks import locks_for
 
@@ -57,6 +57,7 @@ async def poll(
     telegram = build_telegram(app, request=request)
     locks = locks_for(settings.database_url, concurrency=8)
     runtime = Runtime(app, telegram, locks=locks, options=runtime_options or RuntimeOptions())
+    settle_heap()
     stop = stop or _stop_on_signals()
     try:
         await _reach(telegram.start)
